@@ -1,0 +1,79 @@
+package io.meteringest;
+
+import io.meteringest.ingest.FailureReportWriter;
+import io.meteringest.ingest.FifoGroupGuard;
+import io.meteringest.ingest.MessageOutcomeStrategy;
+import io.meteringest.ingest.S3Keys;
+import io.meteringest.ingest.SourceMessageIdDeduplication;
+import io.meteringest.record.MeterRecordCodec;
+import io.meteringest.record.RecordValidator;
+import io.meteringest.usage.UsageCounter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.aws2.sqs.Sqs2Component;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.Registry;
+
+/**
+ * The one configuration class: reads and checks the {@code ingest.*} settings (a bad one stops
+ * startup with a line naming the key) and binds the beans the routes call, by lowerCamelCase name.
+ */
+public final class IngestConfiguration implements CamelConfiguration {
+
+    @Override
+    public void configure(CamelContext context) {
+        PropertiesComponent pc = context.getPropertiesComponent();
+        fifoQueue(pc, "ingest.queue");
+        fifoQueue(pc, "ingest.dead-letter-queue");
+        required(pc, "ingest.bucket");
+        Duration maxFuture = duration(pc, "ingest.max-future");
+
+        Clock clock = Clock.systemUTC();
+        MeterRecordCodec codec = new MeterRecordCodec();
+        Registry registry = context.getRegistry();
+        registry.bind("meterRecordCodec", codec);
+        registry.bind("recordValidator", new RecordValidator(clock, maxFuture));
+        registry.bind("messageOutcomeStrategy", new MessageOutcomeStrategy());
+        registry.bind("failureReportWriter", new FailureReportWriter(codec.mapper(), clock));
+        registry.bind("s3Keys", new S3Keys());
+        registry.bind("fifoGroupGuard", new FifoGroupGuard(clock));
+        registry.bind("usageCounter", new UsageCounter());
+
+        // dead letters keep the source message id as FIFO dedup id (contract); the aws2-sqs URI option
+        // only names Camel's built-in strategies, so the strategy is set on the component
+        context.getComponent("aws2-sqs", Sqs2Component.class).getConfiguration()
+                .setMessageDeduplicationIdStrategy(new SourceMessageIdDeduplication());
+    }
+
+    static String required(PropertiesComponent pc, String key) {
+        String value = pc.resolveProperty(key).map(String::trim).orElse("");
+        if (value.isEmpty()) {
+            throw new StartupException(key + ": is not set; set it in application.properties or at launch (-D" + key + "=...)");
+        }
+        return value;
+    }
+
+    static String fifoQueue(PropertiesComponent pc, String key) {
+        String value = required(pc, key);
+        if (!value.endsWith(".fifo")) {
+            throw new StartupException(key + ": '" + value + "' is not a FIFO queue name (must end in .fifo)");
+        }
+        return value;
+    }
+
+    static Duration duration(PropertiesComponent pc, String key) {
+        String value = required(pc, key);
+        try {
+            Duration duration = Duration.parse(value);
+            if (duration.isNegative()) {
+                throw new StartupException(key + ": must not be negative, was '" + value + "'");
+            }
+            return duration;
+        } catch (DateTimeParseException e) {
+            throw new StartupException(key + ": '" + value + "' is not an ISO-8601 duration such as PT1H or PT30S");
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.meteringest.ingest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meteringest.record.RecordOutcome;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import org.apache.camel.Body;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+
+/**
+ * Renders the contract's failure report (one JSON object per message with rejected records) from a
+ * {@link MessageOutcome}. Called by the {@code ingest-report} route, which writes it to S3.
+ */
+public final class FailureReportWriter {
+
+    private final ObjectMapper mapper;
+    private final Clock clock;
+
+    public FailureReportWriter(ObjectMapper mapper, Clock clock) {
+        this.mapper = mapper;
+        this.clock = clock;
+    }
+
+    public byte[] render(@Body MessageOutcome outcome,
+                         @Header("CamelAwsSqsMessageId") String messageId,
+                         @ExchangeProperty("rawKey") String rawKey) throws JsonProcessingException {
+        ObjectNode report = mapper.createObjectNode();
+        report.put("messageId", messageId);
+        report.put("rawKey", rawKey);
+        report.put("receivedAt", clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
+        report.put("accepted", outcome.getAccepted());
+        report.put("rejected", outcome.getRejected());
+        ArrayNode errors = report.putArray("errors");
+        for (RecordOutcome rejected : outcome.getRejections()) {
+            ObjectNode error = errors.addObject();
+            error.put("index", rejected.index());
+            if (rejected.line() != null) {
+                error.put("line", rejected.line());
+            }
+            ArrayNode reasons = error.putArray("reasons");
+            rejected.reasons().forEach(reasons::add);
+            if (rejected.json() != null) {
+                error.set("record", rejected.json());
+            } else if (rejected.raw() != null) {
+                error.put("record", rejected.raw());
+            }
+        }
+        return mapper.writeValueAsBytes(report);
+    }
+}

@@ -1,0 +1,50 @@
+package io.meteringest.ingest;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.camel.Header;
+
+/**
+ * The contract's S3 keys and the raw archive's user metadata. Dates come from the SQS {@code SentTimestamp} (UTC), so a redelivered
+ * message maps to the same key and rewriting it is harmless. Used by the ingest routes.
+ */
+public final class S3Keys {
+
+    private static final DateTimeFormatter HOUR_PATH =
+            DateTimeFormatter.ofPattern("yyyy/MM/dd/HH").withZone(ZoneOffset.UTC);
+
+    public String raw(@Header("SentTimestamp") String sentTimestamp, @Header("CamelAwsSqsMessageId") String messageId) {
+        return "raw/" + hourPath(sentTimestamp) + "/" + messageId;
+    }
+
+    public String failureReport(@Header("SentTimestamp") String sentTimestamp,
+                                @Header("CamelAwsSqsMessageId") String messageId) {
+        return "failed-requests/" + hourPath(sentTimestamp) + "/" + messageId + ".json";
+    }
+
+    /** User metadata of a raw object: where it came from, so an archive is traceable to its message. */
+    public Map<String, String> rawMetadata(@Header("CamelAwsSqsMessageId") String messageId,
+                                           @Header("MessageGroupId") String groupId,
+                                           @Header("MessageDeduplicationId") String dedupId) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("message-id", messageId);
+        if (groupId != null) {
+            metadata.put("group-id", groupId);
+        }
+        if (dedupId != null) {
+            metadata.put("dedup-id", dedupId);
+        }
+        return metadata;
+    }
+
+    static String hourPath(String sentTimestamp) {
+        if (sentTimestamp == null || sentTimestamp.isBlank()) {
+            throw new IllegalArgumentException(
+                    "SentTimestamp attribute missing: the SQS consumer must request attributeNames=All");
+        }
+        return HOUR_PATH.format(Instant.ofEpochMilli(Long.parseLong(sentTimestamp.trim())));
+    }
+}

@@ -1,0 +1,81 @@
+package io.meteringest.local;
+
+import io.meteringest.StartupException;
+import java.nio.file.Path;
+import java.util.Properties;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.spi.PropertiesComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * With {@code ingest.embedded=true} (the default), starts {@link EmbeddedAws} before Camel configures
+ * its AWS components, creates the queue, its dead-letter queue and the bucket, and points the
+ * aws2-sqs / aws2-s3 components at them. Stops the servers after Camel has stopped.
+ */
+public final class EmbeddedAwsListener extends MainListenerSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedAwsListener.class);
+
+    private EmbeddedAws aws;
+
+    @Override
+    public void beforeConfigure(BaseMainSupport main) {
+        PropertiesComponent pc = main.getCamelContext().getPropertiesComponent();
+        if (!Boolean.parseBoolean(pc.resolveProperty("ingest.embedded").orElse("false").trim())) {
+            return;
+        }
+        int sqsPort = intProperty(pc, "ingest.local.sqs-port", 9324);
+        int s3Port = intProperty(pc, "ingest.local.s3-port", 9000);
+        Path dataDir = Path.of(pc.resolveProperty("ingest.local.data-dir").orElse("data")).toAbsolutePath();
+        String queue = pc.resolveProperty("ingest.queue").orElse("meter-ingest.fifo");
+        String deadLetterQueue = pc.resolveProperty("ingest.dead-letter-queue").orElse("meter-ingest-dlq.fifo");
+        String bucket = pc.resolveProperty("ingest.bucket").orElse("meter-ingest");
+        int maxReceiveCount = intProperty(pc, "ingest.local.max-receive-count", 5);
+        try {
+            aws = EmbeddedAws.start(sqsPort, s3Port, dataDir.resolve("s3"));
+        } catch (Exception e) {
+            throw new StartupException("embedded SQS/S3 could not start on ports " + sqsPort + "/" + s3Port
+                    + " (" + e.getMessage() + "); free them or set ingest.local.sqs-port / ingest.local.s3-port");
+        }
+        aws.createQueues(queue, deadLetterQueue, maxReceiveCount);
+        aws.createBucket(bucket);
+
+        // override properties: the embedded endpoints win over any aws2 endpoint keys in the file
+        var component = (org.apache.camel.component.properties.PropertiesComponent) pc;
+        Properties overrides = new Properties();
+        if (component.getOverrideProperties() != null) {
+            overrides.putAll(component.getOverrideProperties());
+        }
+        overrides.putAll(aws.camelProperties());
+        component.setOverrideProperties(overrides);
+
+        LOG.info("Embedded SQS (ElasticMQ) at {}: send records to FIFO queue '{}' (dead letters: '{}', after {} receives)",
+                aws.sqsEndpoint(), queue, deadLetterQueue, maxReceiveCount);
+        LOG.info("Embedded S3 (S3Proxy) at {}: bucket '{}' is the folder {}",
+                aws.s3Endpoint(), bucket, aws.s3Dir().resolve(bucket));
+        LOG.info("Try it: java -jar target/meter-ingest.jar send samples/compute-hours-array.json samples/compute-hours.ndjson");
+    }
+
+    @Override
+    public void afterStop(BaseMainSupport main) {
+        if (aws != null) {
+            try {
+                aws.close();
+            } catch (Exception e) {
+                LOG.warn("embedded SQS/S3 did not stop cleanly: {}", e.getMessage());
+            }
+            aws = null;
+        }
+    }
+
+    private static int intProperty(PropertiesComponent pc, String key, int fallback) {
+        String value = pc.resolveProperty(key).orElse(String.valueOf(fallback)).trim();
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new StartupException(key + ": must be a whole number, was '" + value + "'");
+        }
+    }
+}

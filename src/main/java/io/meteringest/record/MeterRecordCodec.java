@@ -1,0 +1,223 @@
+package io.meteringest.record;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+/**
+ * Splits a message body into {@link RecordItem}s with Jackson's streaming parser: a JSON array,
+ * NDJSON (blank lines ignored, LF or CRLF) or a single object. Only one record at a time is held
+ * as a tree, never the whole body. Used by the {@code ingest-validate} route's split.
+ */
+public final class MeterRecordCodec {
+
+    private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+
+    private final ObjectMapper mapper;
+    private final JsonFactory factory;
+
+    public MeterRecordCodec() {
+        this.mapper = JsonMapper.builder()
+                // exact decimals: 0.1 stays 0.1, 5.0 keeps its scale; billing sums must not drift
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+                // {"meterValue":1,"meterValue":1000} is ambiguous: reject rather than pick one
+                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                .build();
+        this.factory = mapper.getFactory();
+    }
+
+    /** The mapper the codec reads with; also used to write reports, so numbers round-trip. */
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    public Iterator<RecordItem> split(String body) {
+        return split(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public Iterator<RecordItem> split(byte[] body) {
+        int start = startsWith(body, UTF8_BOM) ? UTF8_BOM.length : 0;
+        int first = skipWhitespace(body, start, body.length);
+        if (first == body.length) {
+            return java.util.List.of(RecordItem.unreadable(-1, null, null,
+                    "body: is empty, expected a JSON array, NDJSON or a JSON object")).iterator();
+        }
+        return body[first] == '[' ? new ArrayRecords(body, first) : new NdjsonRecords(body, start);
+    }
+
+    /** Elements of a top-level JSON array; a syntax error ends the body with one index -1 item. */
+    private final class ArrayRecords extends Records {
+        private final JsonParser parser;
+        private int index;
+
+        ArrayRecords(byte[] body, int offset) {
+            try {
+                parser = factory.createParser(body, offset, body.length - offset);
+                parser.nextToken(); // START_ARRAY, checked by the caller
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        RecordItem read() {
+            try {
+                JsonToken token = parser.nextToken();
+                if (token == JsonToken.END_ARRAY) {
+                    if (parser.nextToken() != null) {
+                        return bodyError("unexpected content after the JSON array", parser);
+                    }
+                    return null;
+                }
+                if (token == null) {
+                    return bodyError("truncated JSON array after " + index + " records", parser);
+                }
+                return RecordItem.parsed(index++, null, mapper.readTree(parser));
+            } catch (JsonProcessingException e) {
+                return bodyError("malformed JSON array (" + e.getOriginalMessage() + ")", parser);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        void close() {
+            try {
+                parser.close();
+            } catch (IOException ignored) {
+                // in-memory parser: nothing to release
+            }
+        }
+    }
+
+    /** One record per non-blank line; a malformed line rejects that line only. */
+    private final class NdjsonRecords extends Records {
+        private final byte[] body;
+        private int pos;
+        private int lineNo;
+        private int index;
+
+        NdjsonRecords(byte[] body, int offset) {
+            this.body = body;
+            this.pos = offset;
+        }
+
+        @Override
+        RecordItem read() {
+            while (pos < body.length) {
+                int lineStart = pos;
+                int end = indexOf(body, (byte) '\n', pos);
+                pos = end + 1;
+                lineNo++;
+                int lineEnd = end > lineStart && body[end - 1] == '\r' ? end - 1 : end;
+                if (skipWhitespace(body, lineStart, lineEnd) == lineEnd) {
+                    continue;
+                }
+                return parseLine(lineStart, lineEnd);
+            }
+            return null;
+        }
+
+        private RecordItem parseLine(int from, int to) {
+            try (JsonParser line = factory.createParser(body, from, to - from)) {
+                JsonNode json = mapper.readTree(line);
+                if (line.nextToken() != null) {
+                    return RecordItem.unreadable(index++, lineNo, text(from, to),
+                            "record: not valid JSON (unexpected content after the value at column "
+                                    + line.currentLocation().getColumnNr() + ")");
+                }
+                return RecordItem.parsed(index++, lineNo, json);
+            } catch (JsonProcessingException e) {
+                return RecordItem.unreadable(index++, lineNo, text(from, to),
+                        "record: not valid JSON (" + e.getOriginalMessage() + " at column "
+                                + e.getLocation().getColumnNr() + ")");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private String text(int from, int to) {
+            return new String(body, from, to - from, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Iterator over lazily read items; {@code read()} returns null at the end. */
+    private abstract static class Records implements Iterator<RecordItem> {
+        private RecordItem next;
+        private boolean finished;
+
+        abstract RecordItem read();
+
+        void close() {
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (next == null && !finished) {
+                next = read();
+                if (next == null || next.index() < 0) {
+                    finished = true;
+                    close();
+                }
+            }
+            return next != null;
+        }
+
+        @Override
+        public RecordItem next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            RecordItem item = next;
+            next = null;
+            return item;
+        }
+    }
+
+    private static RecordItem bodyError(String what, JsonParser parser) {
+        var at = parser.currentLocation();
+        return RecordItem.unreadable(-1, null, null,
+                "body: " + what + " at line " + at.getLineNr() + ", column " + at.getColumnNr());
+    }
+
+    private static boolean startsWith(byte[] body, byte[] prefix) {
+        if (body.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (body[i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int skipWhitespace(byte[] body, int from, int to) {
+        int i = from;
+        while (i < to && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n')) {
+            i++;
+        }
+        return i;
+    }
+
+    private static int indexOf(byte[] body, byte b, int from) {
+        for (int i = from; i < body.length; i++) {
+            if (body[i] == b) {
+                return i;
+            }
+        }
+        return body.length;
+    }
+}
