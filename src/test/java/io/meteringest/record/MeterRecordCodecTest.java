@@ -1,0 +1,150 @@
+package io.meteringest.record;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MeterRecordCodecTest {
+
+    private static final String REC = "{\"customerId\":\"c\",\"meterApiName\":\"m\",\"meterValue\":1,\"meterTimeInMillis\":1}";
+    private final MeterRecordCodec codec = new MeterRecordCodec();
+
+    private List<RecordItem> split(String body) {
+        List<RecordItem> items = new ArrayList<>();
+        codec.split(body).forEachRemaining(items::add);
+        return items;
+    }
+
+    @Test
+    void splits_the_reference_array_sample() throws Exception {
+        List<RecordItem> items = split(Files.readString(Path.of("samples/compute-hours-array.json")));
+        assertEquals(1, items.size());
+        assertEquals(0, items.get(0).index());
+        assertNull(items.get(0).line());
+        assertEquals("us-west-2", items.get(0).json().get("dimensions").get("region").textValue());
+    }
+
+    @Test
+    void splits_the_reference_ndjson_sample_with_line_numbers() throws Exception {
+        List<RecordItem> items = split(Files.readString(Path.of("samples/compute-hours.ndjson")));
+        assertEquals(3, items.size());
+        assertEquals(List.of(0, 1, 2), items.stream().map(RecordItem::index).toList());
+        assertEquals(List.of(1, 2, 3), items.stream().map(RecordItem::line).toList());
+        assertEquals("customer-321", items.get(1).json().get("customerId").textValue());
+    }
+
+    @Test
+    void reads_a_single_object_as_one_record() {
+        List<RecordItem> items = split(REC);
+        assertEquals(1, items.size());
+        assertEquals(1, items.get(0).line());
+    }
+
+    @Test
+    void skips_blank_lines_and_handles_crlf_keeping_line_numbers() {
+        List<RecordItem> items = split("\r\n" + REC + "\r\n   \r\n\t\r\n" + REC + "\r\n\r\n");
+        assertEquals(2, items.size());
+        assertEquals(List.of(2, 5), items.stream().map(RecordItem::line).toList());
+        assertTrue(items.stream().allMatch(i -> i.json() != null));
+    }
+
+    @Test
+    void ignores_a_utf8_byte_order_mark() {
+        byte[] body = ("\uFEFF" + REC).getBytes(StandardCharsets.UTF_8);
+        List<RecordItem> items = new ArrayList<>();
+        codec.split(body).forEachRemaining(items::add);
+        assertEquals(1, items.size());
+        assertEquals("c", items.get(0).json().get("customerId").textValue());
+
+        List<RecordItem> array = new ArrayList<>();
+        codec.split(("\uFEFF[" + REC + "]").getBytes(StandardCharsets.UTF_8)).forEachRemaining(array::add);
+        assertEquals(1, array.size());
+        assertEquals("c", array.get(0).json().get("customerId").textValue());
+    }
+
+    @Test
+    void rejects_an_empty_body_as_a_whole() {
+        for (String body : List.of("", "   ", "\n\r\n", "\uFEFF")) {
+            List<RecordItem> items = split(body);
+            assertEquals(1, items.size(), body);
+            assertEquals(-1, items.get(0).index());
+            assertEquals("body: is empty, expected a JSON array, NDJSON or a JSON object", items.get(0).error());
+        }
+    }
+
+    @Test
+    void a_malformed_ndjson_line_rejects_that_line_only() {
+        List<RecordItem> items = split(REC + "\nnot json\n" + REC + "\n{\"a\":1} {\"b\":2}\n");
+        assertEquals(4, items.size());
+        assertTrue(items.get(0).json() != null && items.get(2).json() != null);
+        RecordItem bad = items.get(1);
+        assertEquals(1, bad.index());
+        assertEquals(2, bad.line());
+        assertEquals("not json", bad.raw());
+        assertTrue(bad.error().startsWith("record: not valid JSON (Unrecognized token 'not'"), bad.error());
+        assertTrue(items.get(3).error().startsWith("record: not valid JSON (unexpected content after the value"),
+                items.get(3).error());
+    }
+
+    @Test
+    void a_truncated_array_keeps_the_records_before_the_cut() {
+        List<RecordItem> items = split("[" + REC + "," + REC + ",{\"customerId\":\"c\"");
+        assertEquals(3, items.size());
+        assertTrue(items.get(0).json() != null && items.get(1).json() != null);
+        RecordItem end = items.get(2);
+        assertEquals(-1, end.index());
+        assertTrue(end.error().startsWith("body: malformed JSON array ("), end.error());
+    }
+
+    @Test
+    void an_array_without_its_closing_bracket_is_reported_truncated() {
+        List<RecordItem> items = split("[" + REC);
+        assertEquals(2, items.size());
+        assertEquals(-1, items.get(1).index());
+        assertTrue(items.get(1).error().startsWith("body: "), items.get(1).error());
+    }
+
+    @Test
+    void content_after_the_array_is_a_body_error() {
+        List<RecordItem> items = split("[" + REC + "] [1]");
+        assertEquals(2, items.size());
+        assertTrue(items.get(1).error().startsWith("body: unexpected content after the JSON array"));
+    }
+
+    @Test
+    void array_elements_that_are_not_objects_are_passed_on_for_rejection() {
+        List<RecordItem> items = split("[1, \"two\", [3], null]");
+        assertEquals(4, items.size());
+        assertTrue(items.get(0).json().isNumber());
+        assertTrue(items.get(2).json().isArray());
+        assertEquals(List.of(0, 1, 2, 3), items.stream().map(RecordItem::index).toList());
+    }
+
+    @Test
+    void keeps_unicode_and_exact_decimals() {
+        List<RecordItem> items = split("{\"customerId\":\"kunde-\u00e4\u00df-\uD83D\uDE00\",\"meterValue\":0.10}");
+        assertEquals("kunde-\u00e4\u00df-\uD83D\uDE00", items.get(0).json().get("customerId").textValue());
+        assertEquals("0.10", items.get(0).json().get("meterValue").decimalValue().toPlainString());
+    }
+
+    @Test
+    void rejects_records_with_duplicate_fields() {
+        List<RecordItem> items = split("{\"meterValue\":1,\"meterValue\":1000}");
+        assertNull(items.get(0).json());
+        assertTrue(items.get(0).error().contains("Duplicate field 'meterValue'"), items.get(0).error());
+    }
+
+    @Test
+    void not_json_at_all_is_one_rejected_line() {
+        List<RecordItem> items = split("hello");
+        assertEquals(1, items.size());
+        assertEquals("hello", items.get(0).raw());
+    }
+}
