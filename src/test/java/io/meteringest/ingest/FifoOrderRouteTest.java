@@ -1,0 +1,61 @@
+package io.meteringest.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meteringest.record.RecordOutcome;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.camel.builder.AdviceWith;
+import org.apache.camel.test.junit5.TestExecutionConfiguration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * FIFO order under a failure: when a message fails, the later messages of its group from the same
+ * poll must not be processed ahead of its retry. The failure is injected once into the default
+ * aggregation endpoint with Camel's AdviceWith; SQS and S3 are the real embedded servers.
+ */
+class FifoOrderRouteTest extends PipelineTestSupport {
+
+    private final List<String> processed = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean failedOnce = new AtomicBoolean();
+
+    @Override
+    public void configureTest(TestExecutionConfiguration testExecutionConfiguration) {
+        super.configureTest(testExecutionConfiguration);
+        testExecutionConfiguration.withUseAdviceWith(true);
+    }
+
+    private static String record(String customerId) {
+        return "{\"customerId\":\"" + customerId + "\",\"meterApiName\":\"M\",\"meterValue\":1,\"meterTimeInMillis\":1619445706909}";
+    }
+
+    @Test
+    void a_failed_message_holds_back_the_rest_of_its_group_and_other_groups_go_on() throws Exception {
+        AdviceWith.adviceWith(context, "usage-aggregate", route -> route.weaveAddFirst().process(exchange -> {
+            String customer = exchange.getIn().getBody(RecordOutcome.class).record().customerId();
+            if (customer.equals("g-1") && failedOnce.compareAndSet(false, true)) {
+                processed.add(customer + " (failed)");
+                throw new IllegalStateException("injected failure while accounting g-1");
+            }
+            processed.add(customer);
+        }));
+        // queued before the consumer starts, so one poll receives them together
+        send(record("g-1"), "group-g");
+        send(record("g-2"), "group-g");
+        send(record("g-3"), "group-g");
+        send(record("h-1"), "group-h");
+        context.start();
+        startConsumer();
+        awaitQueueEmpty();
+
+        List<String> groupG = processed.stream().filter(c -> c.startsWith("g-")).toList();
+        assertEquals(List.of("g-1 (failed)", "g-1", "g-2", "g-3"), groupG, "processing order: " + processed);
+        assertTrue(processed.contains("h-1"));
+        assertTrue(processed.indexOf("h-1") < processed.indexOf("g-1"), "group h is not held back: " + processed);
+        FifoGroupGuard guard = context.getRegistry().lookupByNameAndType("fifoGroupGuard", FifoGroupGuard.class);
+        assertEquals(2, guard.releasedCount(), "g-2 and g-3 released once each");
+        assertEquals(4, keys("raw/").size());
+    }
+}

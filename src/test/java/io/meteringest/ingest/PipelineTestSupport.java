@@ -1,0 +1,197 @@
+package io.meteringest.ingest;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meteringest.IngestConfiguration;
+import io.meteringest.local.EmbeddedAws;
+import io.meteringest.usage.UsageCounter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.main.MainConfigurationProperties;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.test.junit5.CamelContextConfiguration;
+import org.apache.camel.test.main.junit5.CamelMainTestSupport;
+import org.junit.jupiter.api.AfterEach;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * Runs the real {@code routes/} files and {@code application.properties} in a Camel main test
+ * context against real SQS- and S3-protocol servers (ElasticMQ + S3Proxy in this JVM), with a fresh
+ * queue, dead-letter queue and bucket per test. The consumer route starts only when a test says so,
+ * so messages can be queued first. Every delete the routes make is audited (see {@link AwsAudit}).
+ */
+abstract class PipelineTestSupport extends CamelMainTestSupport {
+
+    static final int MAX_RECEIVE_COUNT = 5;
+    private static final AtomicInteger SEQ = new AtomicInteger();
+    private static EmbeddedAws aws;
+
+    protected final String queue;
+    protected final String deadLetterQueue;
+    protected final String bucket;
+    protected final SqsClient sqs;
+    protected final S3Client s3;
+    protected final AwsAudit audit;
+    /** Handed to Camel from the super constructor, filled in ours (no initializer: it must survive). */
+    private Properties overrides;
+
+    PipelineTestSupport() {
+        String name = getClass().getSimpleName().toLowerCase().replace("routetest", "") + "-" + SEQ.incrementAndGet();
+        queue = name + ".fifo";
+        deadLetterQueue = name + "-dlq.fifo";
+        bucket = "b-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
+        EmbeddedAws servers = servers();
+        servers.createQueues(queue, deadLetterQueue, MAX_RECEIVE_COUNT);
+        servers.createBucket(bucket);
+        sqs = servers.sqsClient();
+        s3 = servers.s3Client();
+        audit = new AwsAudit(s3, bucket);
+        overrides.putAll(servers.camelProperties());
+        overrides.put("ingest.embedded", "false");
+        overrides.put("ingest.queue", queue);
+        overrides.put("ingest.dead-letter-queue", deadLetterQueue);
+        overrides.put("ingest.bucket", bucket);
+        // short enough for tests to see redeliveries and stop quickly
+        overrides.put("camel.component.aws2-sqs.visibility-timeout", "3");
+        overrides.put("camel.component.aws2-sqs.wait-time-seconds", "1");
+        overrides.put("ingest.archive.retries", "2");
+        overrides.put("ingest.archive.retry-delay", "50");
+        overrides.put("camel.component.aws2-sqs.amazon-s-q-s-client", "#auditedSqsClient");
+        overrides.putAll(extraProperties());
+    }
+
+    /** One pair of servers for the whole test JVM; S3 lives under target/. */
+    static synchronized EmbeddedAws servers() {
+        if (aws == null) {
+            try {
+                aws = EmbeddedAws.start(0, 0, Path.of("target", "route-test-s3"));
+            } catch (Exception e) {
+                throw new IllegalStateException("embedded SQS/S3 did not start", e);
+            }
+        }
+        return aws;
+    }
+
+    @Override
+    protected void configure(MainConfigurationProperties configuration) {
+        configuration.withRoutesIncludePattern("file:routes/*.camel.yaml");
+        configuration.addConfiguration(IngestConfiguration.class);
+    }
+
+    @Override
+    protected String getPropertyPlaceholderLocations() {
+        return "file:application.properties";
+    }
+
+    @Override
+    public void configureContext(CamelContextConfiguration camelContextConfiguration) {
+        super.configureContext(camelContextConfiguration);
+        overrides = new Properties();
+        camelContextConfiguration.withUseOverridePropertiesWithPropertiesComponent(overrides);
+        camelContextConfiguration.withAutoStartupExcludePatterns("ingest-consume");
+    }
+
+    protected Map<String, String> extraProperties() {
+        return Map.of();
+    }
+
+    @Override
+    protected Registry createCamelRegistry() throws Exception {
+        // bound before Camel main configures the components, which then use this real, audited client
+        Registry registry = new org.apache.camel.support.DefaultRegistry();
+        registry.bind("auditedSqsClient", SqsClient.builder()
+                .endpointOverride(servers().sqsEndpoint())
+                .region(software.amazon.awssdk.regions.Region.of(EmbeddedAws.REGION))
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                                EmbeddedAws.ACCESS_KEY, EmbeddedAws.SECRET_KEY)))
+                .overrideConfiguration(c -> c.addExecutionInterceptor(audit))
+                .build());
+        return registry;
+    }
+
+    @AfterEach
+    void noMessageWasDeletedBeforeItWasDurable() {
+        assertEquals(List.of(), audit.violations, "archive-before-delete violations");
+    }
+
+    protected void startConsumer() throws Exception {
+        context.getRouteController().startRoute("ingest-consume");
+    }
+
+    protected String queueUrl(String name) {
+        return sqs.getQueueUrl(b -> b.queueName(name)).queueUrl();
+    }
+
+    /** Sends as the reference producers do: a random MessageGroupId and MessageDeduplicationId. */
+    protected String send(String body) {
+        return send(body, UUID.randomUUID().toString());
+    }
+
+    protected String send(String body, String group) {
+        return sqs.sendMessage(b -> b.queueUrl(queueUrl(queue)).messageBody(body)
+                .messageGroupId(group).messageDeduplicationId(UUID.randomUUID().toString())).messageId();
+    }
+
+    /** Visible plus in-flight messages: 0 means every message was deleted. */
+    protected int messagesOnQueue(String name) {
+        Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl(name))
+                .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
+        return Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+                + Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+    }
+
+    protected void awaitQueueEmpty() {
+        await().atMost(Duration.ofSeconds(30)).until(() -> messagesOnQueue(queue) == 0);
+    }
+
+    protected List<String> keys(String prefix) {
+        return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
+                .map(S3Object::key).sorted().toList();
+    }
+
+    protected ResponseBytes<GetObjectResponse> object(String key) {
+        return s3.getObjectAsBytes(b -> b.bucket(bucket).key(key));
+    }
+
+    protected String rawKeyOf(String messageId) {
+        List<String> matching = keys("raw/").stream().filter(k -> k.endsWith("/" + messageId)).toList();
+        assertEquals(1, matching.size(), "raw objects for " + messageId + ": " + matching);
+        return matching.get(0);
+    }
+
+    protected String text(String key) {
+        return object(key).asString(StandardCharsets.UTF_8);
+    }
+
+    protected Map<String, Long> usageCounts() {
+        return context.getRegistry().lookupByNameAndType("usageCounter", UsageCounter.class).snapshot();
+    }
+
+    protected List<Message> receiveAll(String name, int expected) {
+        List<Message> all = new java.util.ArrayList<>();
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            all.addAll(sqs.receiveMessage(b -> b.queueUrl(queueUrl(name)).maxNumberOfMessages(10).waitTimeSeconds(1)
+                    .messageAttributeNames("All").messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages());
+            return all.size() >= expected;
+        });
+        assertTrue(all.size() == expected, "received " + all.size() + " from " + name);
+        return all;
+    }
+}
