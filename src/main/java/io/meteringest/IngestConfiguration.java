@@ -26,9 +26,7 @@ public final class IngestConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) {
         PropertiesComponent pc = context.getPropertiesComponent();
-        fifoQueue(pc, "ingest.queue");
-        fifoQueue(pc, "ingest.dead-letter-queue");
-        required(pc, "ingest.bucket");
+        checkSettings(pc);
         Duration maxFuture = duration(pc, "ingest.max-future");
 
         Clock clock = Clock.systemUTC();
@@ -46,6 +44,14 @@ public final class IngestConfiguration implements CamelConfiguration {
         // only names Camel's built-in strategies, so the strategy is set on the component
         context.getComponent("aws2-sqs", Sqs2Component.class).getConfiguration()
                 .setMessageDeduplicationIdStrategy(new SourceMessageIdDeduplication());
+    }
+
+    /** Checks every ingest.* setting up front, so no server or client starts on a bad one. */
+    public static void checkSettings(PropertiesComponent pc) {
+        fifoQueue(pc, "ingest.queue");
+        fifoQueue(pc, "ingest.dead-letter-queue");
+        required(pc, "ingest.bucket");
+        duration(pc, "ingest.max-future");
     }
 
     static String required(PropertiesComponent pc, String key) {

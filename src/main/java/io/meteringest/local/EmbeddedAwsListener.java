@@ -1,5 +1,6 @@
 package io.meteringest.local;
 
+import io.meteringest.IngestConfiguration;
 import io.meteringest.StartupException;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -23,6 +24,7 @@ public final class EmbeddedAwsListener extends MainListenerSupport {
     @Override
     public void beforeConfigure(BaseMainSupport main) {
         PropertiesComponent pc = main.getCamelContext().getPropertiesComponent();
+        IngestConfiguration.checkSettings(pc);
         if (!Boolean.parseBoolean(pc.resolveProperty("ingest.embedded").orElse("false").trim())) {
             return;
         }

@@ -1,0 +1,98 @@
+package io.meteringest.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.camel.Route;
+import org.apache.camel.main.MainConfigurationProperties;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Loads every file in {@code routes/} (a broken one fails the context) and makes README's worked
+ * example, a per-meter aggregation endpoint, on a copy of {@code routes/}, then proves records arrive there.
+ */
+class RouteFilesTest extends PipelineTestSupport {
+
+    private static final Path EDITED_ROUTES = editedCopyOfRoutes();
+
+    @Override
+    protected void configure(MainConfigurationProperties configuration) {
+        super.configure(configuration);
+        configuration.withRoutesIncludePattern("file:" + EDITED_ROUTES + "/*.camel.yaml");
+    }
+
+    @Test
+    void every_route_file_loads_with_an_id_matching_its_name_and_a_description() throws IOException {
+        List<String> files;
+        try (Stream<Path> list = Files.list(Path.of("routes"))) {
+            files = list.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".camel.yaml"))
+                    .filter(n -> !n.equals("error-handling.camel.yaml")).sorted().toList();
+        }
+        for (String file : files) {
+            String id = file.substring(0, file.length() - ".camel.yaml".length());
+            Route route = context.getRoute(id);
+            assertTrue(route != null, "route " + id + " from " + file + " is not loaded");
+            assertFalse(route.getDescription() == null || route.getDescription().isBlank(), id + " has no description");
+            assertTrue(id.matches("[a-z]+(-[a-z]+)+"), id + " is not kebab-case <area>-<verb>");
+        }
+        // the shipped files plus the one the worked example adds
+        assertEquals(files.size() + 1, context.getRoutes().size());
+    }
+
+    @Test
+    void a_meter_routed_to_its_own_endpoint_by_editing_the_route_files() throws Exception {
+        send("{\"customerId\":\"c\",\"meterApiName\":\"ComputeHours\",\"meterValue\":5,\"meterTimeInMillis\":1619445706909}\n"
+                + "{\"customerId\":\"c\",\"meterApiName\":\"Storage\",\"meterValue\":1,\"meterTimeInMillis\":1619445706909}");
+        startConsumer();
+        awaitQueueEmpty();
+        assertEquals(Map.of("usage-aggregate-compute-hours/ComputeHours", 1L, "usage-aggregate/Storage", 1L), usageCounts());
+    }
+
+    /** README "Changing routes", applied to a copy of routes/. */
+    private static Path editedCopyOfRoutes() {
+        try {
+            Path dir = Files.createTempDirectory("routes-");
+            try (Stream<Path> list = Files.list(Path.of("routes"))) {
+                for (Path file : list.toList()) {
+                    Files.copy(file, dir.resolve(file.getFileName()));
+                }
+            }
+            Path router = dir.resolve("usage-route.camel.yaml");
+            String original = Files.readString(router);
+            String edited = original.replace(
+                    "        - choice:\n            otherwise:\n",
+                    "        - choice:\n"
+                            + "            when:\n"
+                            + "              - simple: \"${body.meterApiName} == 'ComputeHours'\"\n"
+                            + "                steps:\n"
+                            + "                  - to: direct:usage-aggregate-compute-hours\n"
+                            + "            otherwise:\n");
+            if (edited.equals(original)) {
+                throw new IllegalStateException("usage-route.camel.yaml no longer has the shape README's example edits");
+            }
+            Files.writeString(router, edited);
+            Files.writeString(dir.resolve("usage-aggregate-compute-hours.camel.yaml"), """
+                    - route:
+                        id: usage-aggregate-compute-hours
+                        description: "Aggregation endpoint for ComputeHours records"
+                        from:
+                          uri: direct:usage-aggregate-compute-hours
+                          steps:
+                            - bean:
+                                ref: usageCounter
+                                method: "count(${body}, 'usage-aggregate-compute-hours')"
+                    """);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

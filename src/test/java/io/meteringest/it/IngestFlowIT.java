@@ -1,0 +1,147 @@
+package io.meteringest.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meteringest.local.EmbeddedAws;
+import io.meteringest.local.FreePort;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The packaged jar as a process: the README's run command, the send command, SIGTERM, fail-fast errors. */
+class IngestFlowIT {
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void runs_on_its_embedded_servers_archives_the_samples_and_exits_0_on_sigterm() throws Exception {
+        int sqsPort = FreePort.find();
+        Map<String, String> props = Map.of(
+                "ingest.local.sqs-port", String.valueOf(sqsPort),
+                "ingest.local.s3-port", String.valueOf(FreePort.find()),
+                "ingest.local.data-dir", dataDir.toString());
+        try (JarProcess app = JarProcess.start(props)) {
+            app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
+            assertTrue(app.output().contains("send records to FIFO queue 'meter-ingest.fifo'"), app.output());
+
+            try (JarProcess sender = JarProcess.start(Map.of("ingest.local.sqs-port", String.valueOf(sqsPort)),
+                    "send", "samples/compute-hours-array.json", "samples/compute-hours.ndjson")) {
+                assertEquals(0, sender.awaitExit(Duration.ofSeconds(60)), sender.output());
+                assertTrue(sender.output().contains("sent samples/compute-hours.ndjson to meter-ingest.fifo"));
+            }
+
+            Path raw = dataDir.resolve("s3").resolve("meter-ingest").resolve("raw");
+            await().atMost(Duration.ofSeconds(30)).until(() -> files(raw).size() == 2);
+            List<byte[]> archived = files(raw).stream().map(IngestFlowIT::read).toList();
+            byte[] array = Files.readAllBytes(Path.of("samples/compute-hours-array.json"));
+            byte[] ndjson = Files.readAllBytes(Path.of("samples/compute-hours.ndjson"));
+            assertTrue(archived.stream().anyMatch(b -> java.util.Arrays.equals(b, array)));
+            assertTrue(archived.stream().anyMatch(b -> java.util.Arrays.equals(b, ndjson)));
+            app.awaitOutput("done: 3 accepted, 0 rejected", Duration.ofSeconds(30));
+            app.awaitOutput("done: 1 accepted, 0 rejected", Duration.ofSeconds(30));
+            assertFalse(Files.exists(dataDir.resolve("s3").resolve("meter-ingest").resolve("failed-requests")));
+
+            assertEquals(0, app.terminate(Duration.ofSeconds(60)), app.output());
+            assertTrue(app.output().contains("meter-ingest) shutdown"), app.output());
+        }
+    }
+
+    @Test
+    void fails_fast_with_one_line_when_the_queue_does_not_exist() throws Exception {
+        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, dataDir.resolve("s3"))) {
+            aws.createBucket("meter-ingest");
+            String output = runAgainst(aws, Map.of());
+            assertOneLineError(output, "ingest.queue: queue 'meter-ingest.fifo' does not exist");
+        }
+    }
+
+    @Test
+    void fails_fast_with_one_line_when_the_bucket_does_not_exist() throws Exception {
+        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, dataDir.resolve("s3"))) {
+            aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 5);
+            String output = runAgainst(aws, Map.of());
+            assertOneLineError(output, "ingest.bucket: bucket 'meter-ingest' does not exist");
+        }
+    }
+
+    @Test
+    void a_bad_setting_is_one_line_naming_the_key() throws Exception {
+        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, dataDir.resolve("s3"))) {
+            assertOneLineError(runAgainst(aws, Map.of("ingest.max-future", "soon")),
+                    "ingest.max-future: 'soon' is not an ISO-8601 duration");
+            assertOneLineError(runAgainst(aws, Map.of("ingest.queue", "plain-queue")),
+                    "ingest.queue: 'plain-queue' is not a FIFO queue name");
+            assertOneLineError(runAgainst(aws, Map.of("camel.component.aws2-sqs.visibility-timeout", "thirty")),
+                    "camel.component.aws2-sqs.visibilityTimeout: cannot be set to 'thirty'");
+        }
+    }
+
+    @Test
+    void a_bad_setting_stops_the_embedded_default_before_any_server_starts() throws Exception {
+        Map<String, String> props = Map.of(
+                "ingest.local.sqs-port", String.valueOf(FreePort.find()),
+                "ingest.local.s3-port", String.valueOf(FreePort.find()),
+                "ingest.local.data-dir", dataDir.toString(),
+                "ingest.dead-letter-queue", "dlq");
+        try (JarProcess app = JarProcess.start(props)) {
+            assertEquals(1, app.awaitExit(Duration.ofSeconds(90)), app.output());
+            assertOneLineError(app.output(), "ingest.dead-letter-queue: 'dlq' is not a FIFO queue name");
+            assertFalse(app.output().contains("Embedded SQS"), app.output());
+        }
+    }
+
+    @Test
+    void an_unreachable_endpoint_is_one_line() throws Exception {
+        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, dataDir.resolve("s3"))) {
+            Map<String, String> dead = Map.of("camel.component.aws2-sqs.uri-endpoint-override",
+                    "http://127.0.0.1:" + FreePort.find());
+            assertOneLineError(runAgainst(aws, dead), "SQS is unreachable");
+        }
+    }
+
+    /** Runs the jar with ingest.embedded=false, the aws2 components pointed at {@code aws}, until it exits. */
+    private String runAgainst(EmbeddedAws aws, Map<String, String> extra) throws Exception {
+        Map<String, String> props = new HashMap<>(aws.camelProperties());
+        props.put("ingest.embedded", "false");
+        props.putAll(extra);
+        try (JarProcess app = JarProcess.start(props)) {
+            assertEquals(1, app.awaitExit(Duration.ofSeconds(90)), app.output());
+            return app.output();
+        }
+    }
+
+    private static void assertOneLineError(String output, String expected) {
+        List<String> errors = output.lines().filter(l -> l.contains(" ERROR ")).toList();
+        assertEquals(1, errors.size(), output);
+        assertTrue(errors.get(0).contains("meter-ingest cannot start: " + expected), output);
+        assertFalse(output.lines().anyMatch(l -> l.startsWith("\tat ")), "no stack trace expected:\n" + output);
+    }
+
+    private static List<Path> files(Path dir) throws Exception {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).toList();
+        }
+    }
+
+    private static byte[] read(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

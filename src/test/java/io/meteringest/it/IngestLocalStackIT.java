@@ -1,0 +1,87 @@
+package io.meteringest.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.testcontainers.junit.jupiter.Container;
+import org.testcontainers.junit.jupiter.Testcontainers;
+import org.testcontainers.localstack.LocalStackContainer;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * The same pipeline on LocalStack's SQS and S3, with the packaged jar in its real-AWS mode
+ * (ingest.embedded=false). Runs where Docker exists; reported as skipped where it does not.
+ */
+@Testcontainers(disabledWithoutDocker = true)
+class IngestLocalStackIT {
+
+    @Container
+    static final LocalStackContainer LOCALSTACK =
+            new LocalStackContainer("localstack/localstack:4.4").withServices("sqs", "s3");
+
+    @Test
+    void archives_and_validates_the_samples_on_localstack() throws Exception {
+        var credentials = StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(LOCALSTACK.getAccessKey(), LOCALSTACK.getSecretKey()));
+        Region region = Region.of(LOCALSTACK.getRegion());
+        try (SqsClient sqs = SqsClient.builder().endpointOverride(LOCALSTACK.getEndpoint()).region(region)
+                .credentialsProvider(credentials).build();
+             S3Client s3 = S3Client.builder().endpointOverride(LOCALSTACK.getEndpoint()).region(region)
+                     .forcePathStyle(true).credentialsProvider(credentials).build()) {
+            String dlqUrl = sqs.createQueue(b -> b.queueName("meter-ingest-dlq.fifo")
+                    .attributes(Map.of(QueueAttributeName.FIFO_QUEUE, "true"))).queueUrl();
+            String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
+                    .attributes().get(QueueAttributeName.QUEUE_ARN);
+            String queueUrl = sqs.createQueue(b -> b.queueName("meter-ingest.fifo").attributes(Map.of(
+                    QueueAttributeName.FIFO_QUEUE, "true",
+                    QueueAttributeName.REDRIVE_POLICY,
+                    "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"5\"}"))).queueUrl();
+            s3.createBucket(b -> b.bucket("meter-ingest"));
+
+            Map<String, String> props = new HashMap<>();
+            props.put("ingest.embedded", "false");
+            for (String component : List.of("aws2-sqs", "aws2-s3")) {
+                String prefix = "camel.component." + component + ".";
+                props.put(prefix + "uri-endpoint-override", LOCALSTACK.getEndpoint().toString());
+                props.put(prefix + "override-endpoint", "true");
+                props.put(prefix + "region", LOCALSTACK.getRegion());
+                props.put(prefix + "use-default-credentials-provider", "false");
+                props.put(prefix + "access-key", LOCALSTACK.getAccessKey());
+                props.put(prefix + "secret-key", LOCALSTACK.getSecretKey());
+            }
+            props.put("camel.component.aws2-s3.force-path-style", "true");
+            byte[] ndjson = Files.readAllBytes(Path.of("samples/compute-hours.ndjson"));
+            try (JarProcess app = JarProcess.start(props)) {
+                app.awaitOutput("Started ingest-consume", Duration.ofSeconds(120));
+                String id = sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(new String(ndjson, StandardCharsets.UTF_8))
+                        .messageGroupId(UUID.randomUUID().toString())
+                        .messageDeduplicationId(UUID.randomUUID().toString())).messageId();
+                app.awaitOutput("message " + id + " done: 3 accepted, 0 rejected", Duration.ofSeconds(60));
+                List<String> raw = s3.listObjectsV2(b -> b.bucket("meter-ingest").prefix("raw/")).contents()
+                        .stream().map(S3Object::key).toList();
+                assertEquals(1, raw.size());
+                assertArrayEquals(ndjson, s3.getObjectAsBytes(b -> b.bucket("meter-ingest").key(raw.get(0))).asByteArray());
+                await().atMost(Duration.ofSeconds(30)).until(() -> sqs.getQueueAttributes(b -> b.queueUrl(queueUrl)
+                        .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+                        .attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE).equals("0"));
+                assertEquals(0, app.terminate(Duration.ofSeconds(60)), app.output());
+            }
+        }
+    }
+}
