@@ -102,6 +102,14 @@ class IngestFlowIT {
     }
 
     @Test
+    void started_without_route_files_it_says_so_instead_of_running_idle() throws Exception {
+        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, dataDir.resolve("s3"))) {
+            assertOneLineError(runAgainst(aws, Map.of("camel.main.routes-include-pattern", "file:nowhere/*.camel.yaml")),
+                    "no routes loaded from 'file:nowhere/*.camel.yaml'");
+        }
+    }
+
+    @Test
     void an_unreachable_endpoint_is_one_line() throws Exception {
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, dataDir.resolve("s3"))) {
             Map<String, String> dead = Map.of("camel.component.aws2-sqs.uri-endpoint-override",
