@@ -2,6 +2,7 @@ package io.meteringest;
 
 import io.meteringest.local.EmbeddedAwsListener;
 import io.meteringest.local.SendCommand;
+import io.meteringest.usage.UsageShutdownFlush;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -47,6 +48,7 @@ public final class Application {
         main.configure().addConfiguration(IngestConfiguration.class);
         main.addMainListener(new EmbeddedAwsListener());
         main.addMainListener(new StartupChecks());
+        main.addMainListener(new UsageShutdownFlush());
         // SIGTERM/SIGINT end the run like a completed main: Camel stops gracefully and we exit 0,
         // instead of the JVM's 143 from inside its shutdown hooks
         Signal.handle(new Signal("TERM"), signal -> main.completed());

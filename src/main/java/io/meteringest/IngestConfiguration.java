@@ -7,7 +7,15 @@ import io.meteringest.ingest.S3Keys;
 import io.meteringest.ingest.SourceMessageIdDeduplication;
 import io.meteringest.record.MeterRecordCodec;
 import io.meteringest.record.RecordValidator;
-import io.meteringest.usage.UsageCounter;
+import io.meteringest.usage.RecordKeys;
+import io.meteringest.usage.UsageAccounting;
+import io.meteringest.usage.UsageFormat;
+import io.meteringest.usage.UsageStore;
+import io.meteringest.usage.Windows;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import javax.sql.DataSource;
+import org.apache.camel.support.service.ServiceSupport;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -30,6 +38,17 @@ public final class IngestConfiguration implements CamelConfiguration {
         Duration maxFuture = duration(pc, "ingest.max-future");
 
         Clock clock = Clock.systemUTC();
+        Windows windows = Windows.of("ingest.aggregation.window", duration(pc, "ingest.aggregation.window"),
+                "ingest.aggregation.grace", duration(pc, "ingest.aggregation.grace"));
+        RecordKeys keys = new RecordKeys(RecordKeys.mode(required(pc, "ingest.dedup.mode")));
+        UsageStore store = new UsageStore(dataSource(context, pc), keys, windows,
+                duration(pc, "ingest.dedup.retention"), clock);
+        try {
+            store.createSchema();
+        } catch (Exception e) {
+            throw new StartupException("ingest.store.url: cannot use the usage store at '" + required(pc, "ingest.store.url")
+                    + "' (" + rootMessage(e) + "); check the URL, that the database runs, and ingest.store.user/password");
+        }
         MeterRecordCodec codec = new MeterRecordCodec();
         Registry registry = context.getRegistry();
         registry.bind("meterRecordCodec", codec);
@@ -38,7 +57,9 @@ public final class IngestConfiguration implements CamelConfiguration {
         registry.bind("failureReportWriter", new FailureReportWriter(codec.mapper(), clock));
         registry.bind("s3Keys", new S3Keys());
         registry.bind("fifoGroupGuard", new FifoGroupGuard(clock));
-        registry.bind("usageCounter", new UsageCounter());
+        registry.bind("usageStore", store);
+        registry.bind("usageAccounting", new UsageAccounting(store));
+        registry.bind("usageFormat", new UsageFormat());
 
         // dead letters keep the source message id as FIFO dedup id (contract); the aws2-sqs URI option
         // only names Camel's built-in strategies, so the strategy is set on the component
@@ -52,6 +73,45 @@ public final class IngestConfiguration implements CamelConfiguration {
         fifoQueue(pc, "ingest.dead-letter-queue");
         required(pc, "ingest.bucket");
         duration(pc, "ingest.max-future");
+        Windows.of("ingest.aggregation.window", duration(pc, "ingest.aggregation.window"),
+                "ingest.aggregation.grace", duration(pc, "ingest.aggregation.grace"));
+        RecordKeys.mode(required(pc, "ingest.dedup.mode"));
+        duration(pc, "ingest.dedup.retention");
+        required(pc, "ingest.store.url");
+    }
+
+    /** A pooled connection to ingest.store.url, closed when Camel stops. */
+    private static DataSource dataSource(CamelContext context, PropertiesComponent pc) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(required(pc, "ingest.store.url"));
+        pc.resolveProperty("ingest.store.user").filter(u -> !u.isBlank()).ifPresent(config::setUsername);
+        pc.resolveProperty("ingest.store.password").filter(p -> !p.isBlank()).ifPresent(config::setPassword);
+        config.setMaximumPoolSize(Integer.parseInt(pc.resolveProperty("ingest.store.pool-size").orElse("4").trim()));
+        config.setPoolName("usage-store");
+        // fail at startup with our one line, not Hikari's stack trace
+        config.setInitializationFailTimeout(-1);
+        HikariDataSource dataSource = new HikariDataSource(config);
+        try {
+            context.addService(new ServiceSupport() {
+                @Override
+                protected void doStop() {
+                    dataSource.close();
+                }
+            }, true, true);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return dataSource;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = String.valueOf(root.getMessage());
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
     }
 
     static String required(PropertiesComponent pc, String key) {

@@ -47,7 +47,12 @@ class IngestPipelineRouteTest extends PipelineTestSupport {
         assertEquals(Map.of("message-id", arrayId, "group-id", group, "dedup-id", dedup), meta.metadata());
         assertArrayEquals(ndjson, object(rawKeyOf(ndjsonId)).asByteArray());
         assertEquals(List.of(), keys("failed-requests/"));
-        assertEquals(Map.of("usage-aggregate/ComputeHours", 4L), usageCounts());
+        // the expected rollup of the reference samples (shared samples/README.md)
+        assertEquals(Map.of(
+                "customer-123|ComputeHours|{\"az\":\"az1\",\"region\":\"us-west-2\"}|1619445660000", "5 x 1",
+                "customer-123|ComputeHours|{}|1619445660000", "5 x 1",
+                "customer-321|ComputeHours|{}|1619445660000", "4 x 1",
+                "customer-123|ComputeHours|{}|1619445780000", "1 x 1"), openUsage());
         assertTrue(audit.deletedMessageIds.containsAll(List.of(arrayId, ndjsonId)));
         assertEquals(0, messagesOnQueue(deadLetterQueue));
     }
@@ -84,7 +89,7 @@ class IngestPipelineRouteTest extends PipelineTestSupport {
         assertEquals(4, second.get("line").asInt());
         assertEquals("not json", second.get("record").asText());
         assertTrue(second.get("reasons").get(0).asText().startsWith("record: not valid JSON"));
-        assertEquals(Map.of("usage-aggregate/Storage", 2L), usageCounts());
+        assertEquals(Map.of("c-1|Storage|{}|1619445660000", "2.5 x 1", "c-3|Storage|{}|1619445660000", "2.5 x 1"), openUsage());
     }
 
     @Test
@@ -108,7 +113,9 @@ class IngestPipelineRouteTest extends PipelineTestSupport {
         assertEquals("record: must be a JSON object, was 1", scalarReport.get("errors").get(0).get("reasons").get(0).asText());
         rawKeyOf(garbage);
         rawKeyOf(good);
-        assertEquals(Map.of("usage-aggregate/Storage", 2L), usageCounts());
+        // the truncated array's good record and the good message: the same content, so counted once
+        assertEquals(Map.of("c-1|Storage|{}|1619445660000", "2.5 x 1"), openUsage());
+        assertEquals(Map.of("usage-aggregate", 2L), recordsByEndpoint());
     }
 
     @Test
@@ -136,7 +143,7 @@ class IngestPipelineRouteTest extends PipelineTestSupport {
         assertTrue(audit.deletedMessageIds.contains(id));
         // dead-lettered, so neither archived nor counted: a redrive processes it once
         assertEquals(List.of(), keys("raw/"));
-        assertEquals(Map.of(), usageCounts());
+        assertEquals(Map.of(), openUsage());
     }
 
     @Test
@@ -159,7 +166,7 @@ class IngestPipelineRouteTest extends PipelineTestSupport {
         // SQS redelivers it after the visibility timeout, and now it goes through
         awaitQueueEmpty();
         assertEquals(GOOD, text(rawKeyOf(id)));
-        assertEquals(Map.of("usage-aggregate/Storage", 1L), usageCounts());
+        assertEquals(Map.of("c-1|Storage|{}|1619445660000", "2.5 x 1"), openUsage());
         assertEquals(0, messagesOnQueue(deadLetterQueue));
     }
 

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meteringest.IngestConfiguration;
 import io.meteringest.local.EmbeddedAws;
-import io.meteringest.usage.UsageCounter;
+import io.meteringest.usage.UsageAccounting;
+import io.meteringest.usage.UsageRow;
+import io.meteringest.usage.UsageStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,6 +74,9 @@ abstract class PipelineTestSupport extends CamelMainTestSupport {
         overrides.put("ingest.archive.retries", "2");
         overrides.put("ingest.archive.retry-delay", "50");
         overrides.put("camel.component.aws2-sqs.amazon-s-q-s-client", "#auditedSqsClient");
+        overrides.put("ingest.store.url", "jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1");
+        // tests flush explicitly
+        overrides.put("ingest.aggregation.flush-interval", "3600000");
         overrides.putAll(extraProperties());
     }
 
@@ -180,8 +185,23 @@ abstract class PipelineTestSupport extends CamelMainTestSupport {
         return object(key).asString(StandardCharsets.UTF_8);
     }
 
-    protected Map<String, Long> usageCounts() {
-        return context.getRegistry().lookupByNameAndType("usageCounter", UsageCounter.class).snapshot();
+    /** Records taken per aggregation endpoint. */
+    protected Map<String, Long> recordsByEndpoint() {
+        return context.getRegistry().lookupByNameAndType("usageAccounting", UsageAccounting.class).recordsByEndpoint();
+    }
+
+    protected UsageStore store() {
+        return context.getRegistry().lookupByNameAndType("usageStore", UsageStore.class);
+    }
+
+    /** Open usage rows as "customer|meter|dimensions|windowStart" -> "sum x count". */
+    protected Map<String, String> openUsage() {
+        Map<String, String> usage = new java.util.TreeMap<>();
+        for (UsageRow row : store().openRows()) {
+            usage.put(row.customerId() + "|" + row.meterApiName() + "|" + row.dimensionsJson() + "|" + row.windowStart(),
+                    row.sum().toPlainString() + " x " + row.count());
+        }
+        return usage;
     }
 
     protected List<Message> receiveAll(String name, int expected) {

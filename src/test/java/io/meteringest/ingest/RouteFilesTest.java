@@ -53,7 +53,8 @@ class RouteFilesTest extends PipelineTestSupport {
                 + "{\"customerId\":\"c\",\"meterApiName\":\"Storage\",\"meterValue\":1,\"meterTimeInMillis\":1619445706909}");
         startConsumer();
         awaitQueueEmpty();
-        assertEquals(Map.of("usage-aggregate-compute-hours/ComputeHours", 1L, "usage-aggregate/Storage", 1L), usageCounts());
+        assertEquals(Map.of("usage-aggregate-compute-hours", 1L, "usage-aggregate", 1L), recordsByEndpoint());
+        assertEquals(2, openUsage().size());
     }
 
     /** README "Changing routes", applied to a copy of routes/. */
@@ -87,8 +88,8 @@ class RouteFilesTest extends PipelineTestSupport {
                           uri: direct:usage-aggregate-compute-hours
                           steps:
                             - bean:
-                                ref: usageCounter
-                                method: "count(${body}, 'usage-aggregate-compute-hours')"
+                                ref: usageAccounting
+                                method: "add(${exchangeProperty.usageBatch}, ${body}, 'usage-aggregate-compute-hours')"
                     """);
             return dir;
         } catch (IOException e) {

@@ -1,0 +1,86 @@
+package io.meteringest.usage;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meteringest.record.MeterRecord;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.SortedMap;
+
+/**
+ * The keys exact accounting is built on: a record's dedup key (per {@code ingest.dedup.mode}) and a
+ * rollup row's key. Both are SHA-256 of a canonical form, so dimension order, {@code 5} vs
+ * {@code 5.0} and the JSON layout never make two equal things different.
+ */
+public final class RecordKeys {
+
+    /** {@code ingest.dedup.mode} */
+    public enum DedupMode { CONTENT, UNIQUE_ID }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final DedupMode mode;
+
+    public RecordKeys(DedupMode mode) {
+        this.mode = mode;
+    }
+
+    public static DedupMode mode(String value) {
+        return switch (value.trim()) {
+            case "content" -> DedupMode.CONTENT;
+            case "unique-id" -> DedupMode.UNIQUE_ID;
+            default -> throw new io.meteringest.StartupException(
+                    "ingest.dedup.mode: must be 'content' or 'unique-id', was '" + value + "'");
+        };
+    }
+
+    /** The record's dedup key, or null when it is not deduplicated (unique-id mode, no uniqueId). */
+    public String dedupKey(MeterRecord record) {
+        if (record.uniqueId() != null) {
+            return sha256("u", record.uniqueId());
+        }
+        if (mode == DedupMode.UNIQUE_ID) {
+            return null;
+        }
+        return sha256("c", record.customerId(), record.meterApiName(), canonical(record.meterValue()),
+                Long.toString(record.meterTimeInMillis()), dimensionsJson(record.dimensions()));
+    }
+
+    /** Key of the rollup row a record adds to: customer, meter, dimensions and window. */
+    public static String rowKey(String customerId, String meterApiName, String dimensionsJson, long windowStart) {
+        return sha256("r", customerId, meterApiName, dimensionsJson, Long.toString(windowStart));
+    }
+
+    /** Dimensions as compact JSON with sorted keys: the stored and compared form. */
+    public static String dimensionsJson(SortedMap<String, String> dimensions) {
+        try {
+            return JSON.writeValueAsString(dimensions);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** 5, 5.0 and 5.00 are one value. */
+    static String canonical(BigDecimal value) {
+        return value.signum() == 0 ? "0" : value.stripTrailingZeros().toString();
+    }
+
+    private static String sha256(String kind, String... parts) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(kind.getBytes(StandardCharsets.UTF_8));
+            for (String part : parts) {
+                // length-prefixed, so ("ab","c") and ("a","bc") differ
+                byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+                digest.update(Integer.toString(bytes.length).getBytes(StandardCharsets.US_ASCII));
+                digest.update((byte) ':');
+                digest.update(bytes);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.meteringest.usage;
+
+import io.meteringest.record.RecordOutcome;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the usage routes call: aggregation endpoints {@link #add} accepted records to the message's
+ * {@link UsageBatch}; {@code usage-account} then {@link #account}s the batch in one store
+ * transaction. Keeps counts per endpoint and of duplicates for operators.
+ */
+public final class UsageAccounting {
+
+    private final UsageStore store;
+    private final Map<String, AtomicLong> byEndpoint = new ConcurrentHashMap<>();
+    private final AtomicLong accounted = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+
+    public UsageAccounting(UsageStore store) {
+        this.store = store;
+    }
+
+    public UsageBatch newBatch() {
+        return new UsageBatch();
+    }
+
+    /** Called by an aggregation endpoint with the record it takes and its own name. */
+    public void add(UsageBatch batch, RecordOutcome outcome, String endpoint) {
+        if (batch == null) {
+            throw new IllegalStateException("no usageBatch on the exchange: ingest-validate must set it before the split");
+        }
+        batch.add(outcome.record());
+        byEndpoint.computeIfAbsent(endpoint, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    public UsageStore.Accounting account(String messageId, UsageBatch batch) {
+        UsageStore.Accounting result = store.account(messageId, batch == null ? new UsageBatch() : batch);
+        accounted.addAndGet(result.accounted());
+        duplicates.addAndGet(result.duplicates());
+        return result;
+    }
+
+    /** Records taken by each aggregation endpoint since start (before dedup). */
+    public Map<String, Long> recordsByEndpoint() {
+        Map<String, Long> copy = new TreeMap<>();
+        byEndpoint.forEach((k, v) -> copy.put(k, v.get()));
+        return copy;
+    }
+
+    public long accountedCount() {
+        return accounted.get();
+    }
+
+    public long duplicateCount() {
+        return duplicates.get();
+    }
+}

@@ -1,0 +1,358 @@
+package io.meteringest.usage;
+
+import io.meteringest.record.MeterRecord;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one transactional store behind exact usage (H2 file for one instance, PostgreSQL for several,
+ * same SQL): open window aggregates, processed message ids and seen record keys, all changed in ONE
+ * transaction per message, and flushes kept outbox-style until their S3 objects are written.
+ * Row locks are taken in key order, so concurrent instances wait rather than deadlock; a transaction
+ * that loses a race (unique key, lock timeout) is retried from the start.
+ */
+public final class UsageStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UsageStore.class);
+    private static final int ATTEMPTS = 5;
+    private static final int IN_CHUNK = 500;
+    private static final String ROW_COLUMNS =
+            "row_key, customer_id, meter_api_name, dimensions, window_start, window_end, sum_value, record_count, min_value, max_value";
+    private static final DateTimeFormatter FLUSH_ID =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
+
+    /** What accounting one message did. */
+    public record Accounting(boolean alreadyAccounted, int accounted, int duplicates) {
+    }
+
+    private final DataSource dataSource;
+    private final RecordKeys keys;
+    private final Windows windows;
+    private final Duration retention;
+    private final Clock clock;
+
+    public UsageStore(DataSource dataSource, RecordKeys keys, Windows windows, Duration retention, Clock clock) {
+        this.dataSource = dataSource;
+        this.keys = keys;
+        this.windows = windows;
+        this.retention = retention;
+        this.clock = clock;
+    }
+
+    public void createSchema() throws SQLException {
+        String rowTable = "(row_key VARCHAR(64) NOT NULL, customer_id VARCHAR(256) NOT NULL, meter_api_name VARCHAR(256) NOT NULL,"
+                + " dimensions VARCHAR(200000) NOT NULL, window_start BIGINT NOT NULL, window_end BIGINT NOT NULL,"
+                + " sum_value VARCHAR(2000) NOT NULL, record_count BIGINT NOT NULL, min_value VARCHAR(2000) NOT NULL,"
+                + " max_value VARCHAR(2000) NOT NULL";
+        List<String> ddl = List.of(
+                "CREATE TABLE IF NOT EXISTS usage_open " + rowTable + ", PRIMARY KEY (row_key))",
+                "CREATE TABLE IF NOT EXISTS usage_flush (flush_id VARCHAR(64) NOT NULL PRIMARY KEY,"
+                        + " created_at BIGINT NOT NULL, written BOOLEAN NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS usage_flush_row (flush_id VARCHAR(64) NOT NULL, " + rowTable.substring(1)
+                        + ", PRIMARY KEY (flush_id, row_key))",
+                "CREATE TABLE IF NOT EXISTS processed_message (message_id VARCHAR(128) NOT NULL PRIMARY KEY, processed_at BIGINT NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS seen_record (record_key VARCHAR(64) NOT NULL PRIMARY KEY, seen_at BIGINT NOT NULL)");
+        inTransaction(connection -> {
+            try (Statement statement = connection.createStatement()) {
+                for (String sql : ddl) {
+                    statement.execute(sql);
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Accounts a message's accepted records once: a message id seen before changes nothing (a
+     * redelivery after a crash), a record whose dedup key was seen before is a duplicate.
+     */
+    public Accounting account(String messageId, UsageBatch batch) {
+        List<MeterRecord> records = batch.records();
+        return inTransaction(connection -> {
+            if (exists(connection, "SELECT 1 FROM processed_message WHERE message_id = ?", messageId)) {
+                return new Accounting(true, 0, 0);
+            }
+            long now = clock.millis();
+            update(connection, "INSERT INTO processed_message (message_id, processed_at) VALUES (?, ?)", messageId, now);
+            Set<String> seen = existingKeys(connection, records);
+            Map<String, UsageRow> deltas = new TreeMap<>(); // sorted: locks in key order
+            List<String> newKeys = new ArrayList<>();
+            int duplicates = 0;
+            for (MeterRecord record : records) {
+                String dedupKey = keys.dedupKey(record);
+                if (dedupKey != null && !seen.add(dedupKey)) {
+                    duplicates++;
+                    continue;
+                }
+                if (dedupKey != null) {
+                    newKeys.add(dedupKey);
+                }
+                String dims = RecordKeys.dimensionsJson(record.dimensions());
+                long start = windows.start(record.meterTimeInMillis());
+                UsageRow one = new UsageRow(record.customerId(), record.meterApiName(), dims, start,
+                        windows.end(record.meterTimeInMillis()), record.meterValue(), 1, record.meterValue(), record.meterValue());
+                deltas.merge(RecordKeys.rowKey(record.customerId(), record.meterApiName(), dims, start), one, UsageStore::plus);
+            }
+            newKeys.sort(null);
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO seen_record (record_key, seen_at) VALUES (?, ?)")) {
+                for (String key : newKeys) {
+                    insert.setString(1, key);
+                    insert.setLong(2, now);
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+            }
+            for (Map.Entry<String, UsageRow> delta : deltas.entrySet()) {
+                addToOpenRow(connection, delta.getKey(), delta.getValue());
+            }
+            return new Accounting(false, records.size() - duplicates, duplicates);
+        });
+    }
+
+    /**
+     * Moves the open rows of closed windows (or all open rows, on shutdown) into a new flush, in one
+     * transaction. Returns its id, or null when there was nothing to flush.
+     */
+    public String closeWindows(boolean all) {
+        return inTransaction(connection -> {
+            long now = clock.millis();
+            List<Map.Entry<String, UsageRow>> rows = new ArrayList<>();
+            String where = all ? "" : " WHERE window_end <= ?";
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT " + ROW_COLUMNS + " FROM usage_open" + where + " ORDER BY row_key FOR UPDATE")) {
+                if (!all) {
+                    select.setLong(1, windows.closedBefore(now));
+                }
+                try (ResultSet rs = select.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(Map.entry(rs.getString(1), row(rs, 2)));
+                    }
+                }
+            }
+            if (rows.isEmpty()) {
+                return null;
+            }
+            String flushId = FLUSH_ID.format(Instant.ofEpochMilli(now)) + "-" + UUID.randomUUID().toString().substring(0, 8);
+            update(connection, "INSERT INTO usage_flush (flush_id, created_at, written) VALUES (?, ?, FALSE)", flushId, now);
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO usage_flush_row (flush_id, "
+                    + ROW_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                 PreparedStatement delete = connection.prepareStatement("DELETE FROM usage_open WHERE row_key = ?")) {
+                for (Map.Entry<String, UsageRow> entry : rows) {
+                    insert.setString(1, flushId);
+                    insert.setString(2, entry.getKey());
+                    bindRow(insert, 3, entry.getValue());
+                    insert.addBatch();
+                    delete.setString(1, entry.getKey());
+                    delete.addBatch();
+                }
+                insert.executeBatch();
+                delete.executeBatch();
+            }
+            LOG.info("flush {}: {} usage row(s) closed", flushId, rows.size());
+            return flushId;
+        });
+    }
+
+    /** Flushes whose S3 objects are not known to be written, oldest first, rows in a fixed order. */
+    public List<Flush> pendingFlushes() {
+        return inTransaction(connection -> {
+            List<Flush> flushes = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT flush_id, created_at FROM usage_flush WHERE written = FALSE ORDER BY created_at, flush_id");
+                 ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    flushes.add(new Flush(rs.getString(1), rs.getLong(2), List.of()));
+                }
+            }
+            List<Flush> withRows = new ArrayList<>();
+            for (Flush flush : flushes) {
+                List<UsageRow> rows = new ArrayList<>();
+                try (PreparedStatement select = connection.prepareStatement("SELECT " + ROW_COLUMNS
+                        + " FROM usage_flush_row WHERE flush_id = ?"
+                        + " ORDER BY customer_id, meter_api_name, dimensions, window_start")) {
+                    select.setString(1, flush.id());
+                    try (ResultSet rs = select.executeQuery()) {
+                        while (rs.next()) {
+                            rows.add(row(rs, 2));
+                        }
+                    }
+                }
+                withRows.add(new Flush(flush.id(), flush.createdAt(), List.copyOf(rows)));
+            }
+            return withRows;
+        });
+    }
+
+    /** Records that a flush's objects are in S3; its rows are no longer needed. */
+    public void markWritten(String flushId) {
+        inTransaction(connection -> {
+            update(connection, "UPDATE usage_flush SET written = TRUE WHERE flush_id = ?", flushId);
+            update(connection, "DELETE FROM usage_flush_row WHERE flush_id = ?", flushId);
+            return null;
+        });
+    }
+
+    /** Forgets record keys, message ids and written flushes older than {@code ingest.dedup.retention}. */
+    public int prune() {
+        long before = clock.millis() - retention.toMillis();
+        return inTransaction(connection ->
+                update(connection, "DELETE FROM seen_record WHERE seen_at < ?", before)
+                        + update(connection, "DELETE FROM processed_message WHERE processed_at < ?", before)
+                        + update(connection, "DELETE FROM usage_flush WHERE written = TRUE AND created_at < ?", before));
+    }
+
+    /** The open (not yet flushed) rows, for operators and tests. */
+    public List<UsageRow> openRows() {
+        return inTransaction(connection -> {
+            List<UsageRow> rows = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("SELECT " + ROW_COLUMNS
+                    + " FROM usage_open ORDER BY customer_id, meter_api_name, dimensions, window_start");
+                 ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(row(rs, 2));
+                }
+            }
+            return rows;
+        });
+    }
+
+    private void addToOpenRow(Connection connection, String rowKey, UsageRow delta) throws SQLException {
+        UsageRow current = null;
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT " + ROW_COLUMNS + " FROM usage_open WHERE row_key = ? FOR UPDATE")) {
+            select.setString(1, rowKey);
+            try (ResultSet rs = select.executeQuery()) {
+                if (rs.next()) {
+                    current = row(rs, 2);
+                }
+            }
+        }
+        if (current == null) {
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO usage_open (" + ROW_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                insert.setString(1, rowKey);
+                bindRow(insert, 2, delta);
+                insert.executeUpdate();
+            }
+            return;
+        }
+        UsageRow sum = plus(current, delta);
+        update(connection, "UPDATE usage_open SET sum_value = ?, record_count = ?, min_value = ?, max_value = ? WHERE row_key = ?",
+                sum.sum().toString(), sum.count(), sum.min().toString(), sum.max().toString(), rowKey);
+    }
+
+    private Set<String> existingKeys(Connection connection, List<MeterRecord> records) throws SQLException {
+        List<String> candidates = records.stream().map(keys::dedupKey).filter(k -> k != null).distinct().toList();
+        Set<String> existing = new HashSet<>();
+        for (int from = 0; from < candidates.size(); from += IN_CHUNK) {
+            List<String> chunk = candidates.subList(from, Math.min(candidates.size(), from + IN_CHUNK));
+            String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT record_key FROM seen_record WHERE record_key IN (" + marks + ")")) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    select.setString(i + 1, chunk.get(i));
+                }
+                try (ResultSet rs = select.executeQuery()) {
+                    while (rs.next()) {
+                        existing.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        return existing;
+    }
+
+    static UsageRow plus(UsageRow a, UsageRow b) {
+        return new UsageRow(a.customerId(), a.meterApiName(), a.dimensionsJson(), a.windowStart(), a.windowEnd(),
+                a.sum().add(b.sum()), a.count() + b.count(), a.min().min(b.min()), a.max().max(b.max()));
+    }
+
+    private static UsageRow row(ResultSet rs, int first) throws SQLException {
+        return new UsageRow(rs.getString(first), rs.getString(first + 1), rs.getString(first + 2), rs.getLong(first + 3),
+                rs.getLong(first + 4), new BigDecimal(rs.getString(first + 5)), rs.getLong(first + 6),
+                new BigDecimal(rs.getString(first + 7)), new BigDecimal(rs.getString(first + 8)));
+    }
+
+    private static void bindRow(PreparedStatement statement, int first, UsageRow row) throws SQLException {
+        statement.setString(first, row.customerId());
+        statement.setString(first + 1, row.meterApiName());
+        statement.setString(first + 2, row.dimensionsJson());
+        statement.setLong(first + 3, row.windowStart());
+        statement.setLong(first + 4, row.windowEnd());
+        statement.setString(first + 5, row.sum().toString());
+        statement.setLong(first + 6, row.count());
+        statement.setString(first + 7, row.min().toString());
+        statement.setString(first + 8, row.max().toString());
+    }
+
+    private static boolean exists(Connection connection, String sql, String param) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(sql)) {
+            select.setString(1, param);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static int update(Connection connection, String sql, Object... params) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                statement.setObject(i + 1, params[i]);
+            }
+            return statement.executeUpdate();
+        }
+    }
+
+    private interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction, from the start again when it loses a race. */
+    private <T> T inTransaction(Work<T> work) {
+        SQLException last = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            try (Connection connection = dataSource.getConnection()) {
+                connection.setAutoCommit(false);
+                try {
+                    T result = work.run(connection);
+                    connection.commit();
+                    return result;
+                } catch (SQLException | RuntimeException e) {
+                    connection.rollback();
+                    throw e;
+                }
+            } catch (SQLException e) {
+                last = e;
+                LOG.debug("store transaction attempt {} failed: {}", attempt, e.getMessage());
+                try {
+                    Thread.sleep(20L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        throw new IllegalStateException("usage store transaction failed after " + ATTEMPTS + " attempts: "
+                + (last == null ? "interrupted" : last.getMessage()), last);
+    }
+}
