@@ -1,0 +1,269 @@
+package io.meteringest.usage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.meteringest.record.MeterRecord;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The usage store's exactness rules, on H2 and on PostgreSQL (skipped with the reason when unreachable). */
+class UsageStoreTest {
+
+    private static final long T0 = 1619445706909L; // in the minute window starting 1619445660000
+
+    @TempDir
+    Path dir;
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-21T20:00:00Z"));
+    private final List<HikariDataSource> pools = new ArrayList<>();
+    private String url;
+
+    @AfterEach
+    void closePools() {
+        pools.forEach(HikariDataSource::close);
+    }
+
+    private UsageStore store(String database, RecordKeys.DedupMode mode) throws Exception {
+        if (url == null) {
+            if (database.equals("postgresql")) {
+                String unavailable = StoreDatabases.postgresUnavailable();
+                assumeTrue(unavailable == null, unavailable);
+                url = StoreDatabases.freshPostgresSchema();
+            } else {
+                url = "jdbc:h2:file:" + dir.resolve("store").toAbsolutePath() + ";WRITE_DELAY=0";
+            }
+        }
+        HikariDataSource pool = database.equals("postgresql")
+                ? StoreDatabases.pool(url, StoreDatabases.POSTGRES_USER, StoreDatabases.POSTGRES_PASSWORD)
+                : StoreDatabases.pool(url, null, null);
+        pools.add(pool);
+        UsageStore store = new UsageStore(pool, new RecordKeys(mode),
+                new Windows(60_000, 30_000), Duration.ofDays(14), clock);
+        store.createSchema();
+        return store;
+    }
+
+    private static MeterRecord record(String customer, String value, long time, String uniqueId) {
+        return new MeterRecord(customer, "M", new BigDecimal(value), time, new TreeMap<>(Map.of("region", "r1")), uniqueId);
+    }
+
+    private static UsageBatch batch(MeterRecord... records) {
+        UsageBatch batch = new UsageBatch();
+        for (MeterRecord r : records) {
+            batch.add(r);
+        }
+        return batch;
+    }
+
+    private static String msg() {
+        return UUID.randomUUID().toString();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
+    void sums_decimals_exactly_with_count_min_and_max(String database) throws Exception {
+        UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
+        for (int i = 0; i < 10; i++) {
+            store.account(msg(), batch(record("c", "0.1", T0 + i, null)));
+        }
+        store.account(msg(), batch(record("c", "-0.25", T0 + 100, null), record("c", "3", T0 + 101, null)));
+        UsageRow row = store.openRows().get(0);
+        assertEquals(new BigDecimal("3.75"), row.sum().stripTrailingZeros().setScale(2));
+        assertEquals(0, new BigDecimal("3.75").compareTo(row.sum()));
+        assertEquals(12, row.count());
+        assertEquals(new BigDecimal("-0.25"), row.min());
+        assertEquals(new BigDecimal("3"), row.max());
+        assertEquals(1619445660000L, row.windowStart());
+        assertEquals(1619445720000L, row.windowEnd());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
+    void a_redelivered_message_changes_no_total(String database) throws Exception {
+        UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
+        String id = msg();
+        assertEquals(new UsageStore.Accounting(false, 2, 0),
+                store.account(id, batch(record("c", "5", T0, null), record("c", "6", T0, null))));
+        assertEquals(new UsageStore.Accounting(true, 0, 0),
+                store.account(id, batch(record("c", "5", T0, null), record("c", "6", T0, null))));
+        assertEquals(new BigDecimal("11"), store.openRows().get(0).sum());
+        assertEquals(2, store.openRows().get(0).count());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
+    void duplicates_by_unique_id_or_content_are_counted_once(String database) throws Exception {
+        UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
+        store.account(msg(), batch(record("c", "5", T0, "u-1"), record("c", "7", T0, null)));
+        // a producer retry as a new message: same uniqueId (other value even), identical content
+        assertEquals(new UsageStore.Accounting(false, 0, 2),
+                store.account(msg(), batch(record("c", "9", T0, "u-1"), record("c", "7.0", T0, null))));
+        // duplicates inside one message
+        assertEquals(new UsageStore.Accounting(false, 1, 2), store.account(msg(),
+                batch(record("c", "1", T0, "u-2"), record("c", "1", T0, "u-2"), record("c", "2", T0, "u-2"))));
+        UsageRow row = store.openRows().get(0);
+        assertEquals(new BigDecimal("13"), row.sum());
+        assertEquals(3, row.count());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
+    void unique_id_mode_counts_identical_records_without_a_unique_id(String database) throws Exception {
+        UsageStore store = store(database, RecordKeys.DedupMode.UNIQUE_ID);
+        store.account(msg(), batch(record("c", "5", T0, null), record("c", "5", T0, null)));
+        store.account(msg(), batch(record("c", "5", T0, "u"), record("c", "5", T0, "u")));
+        assertEquals(3, store.openRows().get(0).count());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
+    void flushes_closed_windows_only_and_late_records_make_a_new_row(String database) throws Exception {
+        UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
+        long windowEnd = 1619445720000L;
+        clock.set(Instant.ofEpochMilli(windowEnd + 29_999));
+        store.account(msg(), batch(record("c", "5", T0, null), record("c", "1", windowEnd + 5, null)));
+        assertNull(store.closeWindows(false), "within grace: nothing closes");
+        clock.set(Instant.ofEpochMilli(windowEnd + 30_000));
+        String first = store.closeWindows(false);
+        List<Flush> pending = store.pendingFlushes();
+        assertEquals(1, pending.size());
+        assertEquals(first, pending.get(0).id());
+        assertEquals(List.of(new BigDecimal("5")), pending.get(0).rows().stream().map(UsageRow::sum).toList());
+        assertEquals(1, store.openRows().size(), "the next window stays open");
+        store.markWritten(first);
+        assertEquals(List.of(), store.pendingFlushes());
+
+        store.account(msg(), batch(record("c", "2", T0 + 1, null))); // late, for the flushed window
+        String all = store.closeWindows(true);
+        assertNotEquals(first, all);
+        List<UsageRow> rows = store.pendingFlushes().get(0).rows();
+        assertEquals(2, rows.size());
+        assertEquals(new BigDecimal("2"), rows.get(0).sum(), "late record: a new row for the old window");
+        assertEquals(new BigDecimal("1"), rows.get(1).sum());
+        assertEquals(List.of(), store.openRows());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
+    void a_flush_interrupted_before_it_was_recorded_as_written_is_the_same_flush_after_a_restart(String database)
+            throws Exception {
+        UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
+        store.account(msg(), batch(record("a", "1.5", T0, null), record("b", "2", T0, null), record("a", "3", T0 + 60_000, null)));
+        String id = store.closeWindows(true);
+        Flush before = store.pendingFlushes().get(0);
+        byte[] written = new UsageFormat().ndjson(before);
+        closePools(); // "crash": S3 may have the objects, the store does not know
+
+        UsageStore restarted = store(database, RecordKeys.DedupMode.CONTENT);
+        List<Flush> pending = restarted.pendingFlushes();
+        assertEquals(1, pending.size());
+        assertEquals(before, pending.get(0));
+        assertEquals(id, pending.get(0).id());
+        assertEquals(new String(written), new String(new UsageFormat().ndjson(pending.get(0))));
+        assertNull(restarted.closeWindows(true), "no new flush: the rows are not duplicated");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
+    void pruning_forgets_keys_after_the_retention(String database) throws Exception {
+        UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
+        store.account("m-1", batch(record("c", "5", T0, "u-1")));
+        clock.set(clock.instant().plus(Duration.ofDays(13)));
+        assertEquals(0, store.prune());
+        assertEquals(1, store.account(msg(), batch(record("c", "5", T0, "u-1"))).duplicates());
+        clock.set(clock.instant().plus(Duration.ofDays(2)));
+        assertEquals(2, store.prune(), "the key and the message id of day 0");
+        assertEquals(0, store.account(msg(), batch(record("c", "5", T0, "u-1"))).duplicates(),
+                "beyond the retention the same uniqueId counts again, as the contract says");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
+    void concurrent_messages_on_the_same_rows_add_up_exactly(String database) throws Exception {
+        UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                done.add(threads.submit(() -> {
+                    for (int i = 0; i < 25; i++) {
+                        store.account(msg(), batch(record("c", "1", T0 + thread * 1000 + i, null),
+                                record("d", "2", T0 + thread * 1000 + i, null)));
+                        if (i % 10 == 0) {
+                            store.closeWindows(true);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            threads.shutdown();
+        }
+        store.closeWindows(true);
+        Map<String, long[]> totals = new TreeMap<>();
+        for (Flush flush : store.pendingFlushes()) {
+            for (UsageRow row : flush.rows()) {
+                long[] t = totals.computeIfAbsent(row.customerId(), k -> new long[2]);
+                t[0] += row.sum().longValueExact();
+                t[1] += row.count();
+            }
+        }
+        assertEquals(100, totals.get("c")[1]);
+        assertEquals(100, totals.get("c")[0]);
+        assertEquals(200, totals.get("d")[0]);
+        assertTrue(store.openRows().isEmpty());
+    }
+
+    /** A clock tests move by hand. */
+    static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        void set(Instant instant) {
+            now = instant;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
