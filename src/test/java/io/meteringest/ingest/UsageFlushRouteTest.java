@@ -1,0 +1,122 @@
+package io.meteringest.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.camel.CamelExecutionException;
+import org.apache.camel.builder.AdviceWith;
+import org.apache.camel.model.BeanDefinition;
+import org.apache.camel.test.junit5.TestExecutionConfiguration;
+import org.junit.jupiter.api.Test;
+
+/** Flushes to S3 through the real usage routes: NDJSON + CSV rows, S3 outages, a crash between write and record. */
+class UsageFlushRouteTest extends PipelineTestSupport {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public void configureTest(TestExecutionConfiguration testExecutionConfiguration) {
+        super.configureTest(testExecutionConfiguration);
+        testExecutionConfiguration.withUseAdviceWith(true);
+    }
+
+    private void ingestSamples() throws Exception {
+        send(Files.readString(Path.of("samples/compute-hours-array.json")));
+        send(Files.readString(Path.of("samples/compute-hours.ndjson")));
+        startConsumer();
+        awaitQueueEmpty();
+    }
+
+    private void flushAll() {
+        template.sendBody("direct:usage-flush-all", null);
+    }
+
+    @Test
+    void writes_the_samples_rollup_as_ndjson_and_a_bindy_csv_twin() throws Exception {
+        context.start();
+        ingestSamples();
+        flushAll();
+
+        List<String> objects = keys("usage/");
+        assertEquals(2, objects.size(), objects.toString());
+        String ndjsonKey = objects.stream().filter(k -> k.endsWith(".ndjson")).findFirst().orElseThrow();
+        assertTrue(ndjsonKey.matches("usage/\\d{4}/\\d\\d/\\d\\d/\\d\\d/[0-9TZ]+-[0-9a-f]{8}\\.ndjson"), ndjsonKey);
+        List<JsonNode> rows = text(ndjsonKey).lines().map(UsageFlushRouteTest::json).toList();
+        assertEquals(4, rows.size());
+        assertEquals("{\"customerId\":\"customer-123\",\"meterApiName\":\"ComputeHours\","
+                        + "\"dimensions\":{\"az\":\"az1\",\"region\":\"us-west-2\"},\"windowStart\":1619445660000,"
+                        + "\"windowEnd\":1619445720000,\"sum\":5,\"count\":1,\"min\":5,\"max\":5}",
+                text(ndjsonKey).lines().toList().get(0));
+        assertEquals(List.of("5 1 1619445660000", "5 1 1619445660000", "1 1 1619445780000", "4 1 1619445660000"),
+                rows.stream().map(r -> r.get("sum").asText() + " " + r.get("count").asInt() + " " + r.get("windowStart").asLong())
+                        .toList());
+
+        String csv = text(ndjsonKey.replace(".ndjson", ".csv"));
+        List<String> lines = csv.lines().toList();
+        // bindy quotes the header row; data rows are quoted only where a value needs it
+        assertEquals("\"customerId\",\"meterApiName\",\"dimensions\",\"windowStart\",\"windowEnd\",\"sum\",\"count\",\"min\",\"max\"",
+                lines.get(0));
+        assertEquals("customer-123,ComputeHours,az=az1;region=us-west-2,1619445660000,1619445720000,5,1,5,5", lines.get(1));
+        assertEquals("customer-321,ComputeHours,,1619445660000,1619445720000,4,1,4,4", lines.get(4));
+        assertEquals(List.of(), store().openRows());
+        assertEquals(List.of(), store().pendingFlushes());
+    }
+
+    @Test
+    void a_flush_that_s3_refuses_stays_pending_and_is_written_once_s3_is_back() throws Exception {
+        context.start();
+        ingestSamples();
+        int s3Port = servers().s3Port();
+        servers().stopS3();
+        try {
+            assertThrows(CamelExecutionException.class, this::flushAll);
+            assertEquals(1, store().pendingFlushes().size());
+        } finally {
+            servers().startS3(s3Port);
+        }
+        template.sendBody("direct:usage-write", null);
+        assertEquals(2, keys("usage/").size());
+        assertEquals(List.of(), store().pendingFlushes());
+    }
+
+    @Test
+    void a_flush_interrupted_between_writing_s3_and_recording_it_is_rewritten_with_the_same_rows() throws Exception {
+        AtomicBoolean crashed = new AtomicBoolean();
+        AdviceWith.adviceWith(context, "usage-write", route -> route.weaveByType(BeanDefinition.class).selectLast()
+                .before().process(exchange -> {
+                    if (crashed.compareAndSet(false, true)) {
+                        throw new IllegalStateException("crash after the S3 writes, before markWritten");
+                    }
+                }));
+        context.start();
+        ingestSamples();
+        assertThrows(CamelExecutionException.class, this::flushAll);
+        List<String> first = keys("usage/");
+        assertEquals(2, first.size());
+        byte[] ndjson = object(first.get(1)).asByteArray();
+        byte[] csv = object(first.get(0)).asByteArray();
+        assertEquals(1, store().pendingFlushes().size(), "the store does not know the objects were written");
+
+        template.sendBody("direct:usage-write", null);
+        assertEquals(first, keys("usage/"), "same flush id, same keys: no second copy of the rows");
+        assertArrayEquals(ndjson, object(first.get(1)).asByteArray());
+        assertArrayEquals(csv, object(first.get(0)).asByteArray());
+        assertEquals(List.of(), store().pendingFlushes());
+    }
+
+    private static JsonNode json(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (Exception e) {
+            throw new IllegalStateException(line, e);
+        }
+    }
+}
