@@ -151,6 +151,21 @@ final class UsageWorkload {
         return totals;
     }
 
+    /** The key/window totals where the rows disagree with the truth (at most 20, for a readable failure). */
+    List<String> differences(List<String> ndjsonRows) throws Exception {
+        Map<String, String> expected = comparable(truth);
+        Map<String, String> actual = comparable(sumRows(ndjsonRows));
+        List<String> differences = new ArrayList<>();
+        java.util.SortedSet<String> keys = new java.util.TreeSet<>(expected.keySet());
+        keys.addAll(actual.keySet());
+        for (String key : keys) {
+            if (!java.util.Objects.equals(expected.get(key), actual.get(key)) && differences.size() < 20) {
+                differences.add(key + ": expected " + expected.get(key) + ", rows say " + actual.get(key));
+            }
+        }
+        return differences;
+    }
+
     /** Totals as comparable text ("sum x count", sums normalised), for a readable assertion diff. */
     static Map<String, String> comparable(Map<String, BigDecimal[]> totals) {
         Map<String, String> text = new TreeMap<>();
