@@ -4,6 +4,7 @@ import io.meteringest.local.EmbeddedAwsListener;
 import io.meteringest.local.SendCommand;
 import io.meteringest.usage.UsageShutdownFlush;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.apache.camel.PropertyBindingException;
@@ -70,6 +71,10 @@ public final class Application {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof StartupException startup) {
                 return startup.getMessage();
+            }
+            if (t instanceof NoSuchFileException missing) {
+                return "no routes loaded: '" + missing.getFile() + "' does not exist; start from the project folder"
+                        + " (routes/ beside application.properties) or set camel.main.routes-include-pattern";
             }
             if (t instanceof PropertyBindingException binding) {
                 String key = binding.getOptionPrefix() == null ? binding.getPropertyName()

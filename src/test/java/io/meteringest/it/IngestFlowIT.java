@@ -30,7 +30,8 @@ class IngestFlowIT {
         Map<String, String> props = Map.of(
                 "ingest.local.sqs-port", String.valueOf(sqsPort),
                 "ingest.local.s3-port", String.valueOf(FreePort.find()),
-                "ingest.local.data-dir", dataDir.toString());
+                "ingest.local.data-dir", dataDir.toString(),
+                "ingest.store.url", "jdbc:h2:file:" + dataDir.resolve("usage-store") + ";WRITE_DELAY=0");
         try (JarProcess app = JarProcess.start(props)) {
             app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
             assertTrue(app.output().contains("send records to FIFO queue 'meter-ingest.fifo'"), app.output());
@@ -48,12 +49,17 @@ class IngestFlowIT {
             byte[] ndjson = Files.readAllBytes(Path.of("samples/compute-hours.ndjson"));
             assertTrue(archived.stream().anyMatch(b -> java.util.Arrays.equals(b, array)));
             assertTrue(archived.stream().anyMatch(b -> java.util.Arrays.equals(b, ndjson)));
-            app.awaitOutput("done: 3 accepted, 0 rejected", Duration.ofSeconds(30));
-            app.awaitOutput("done: 1 accepted, 0 rejected", Duration.ofSeconds(30));
+            app.awaitOutput("done: 3 accepted (0 duplicate), 0 rejected", Duration.ofSeconds(30));
+            app.awaitOutput("done: 1 accepted (0 duplicate), 0 rejected", Duration.ofSeconds(30));
             assertFalse(Files.exists(dataDir.resolve("s3").resolve("meter-ingest").resolve("failed-requests")));
 
             assertEquals(0, app.terminate(Duration.ofSeconds(60)), app.output());
             assertTrue(app.output().contains("meter-ingest) shutdown"), app.output());
+            // the shutdown flush wrote the samples' four usage rows
+            List<Path> usage = files(dataDir.resolve("s3").resolve("meter-ingest").resolve("usage"));
+            assertEquals(2, usage.size(), usage.toString());
+            Path ndjsonRows = usage.stream().filter(p -> p.toString().endsWith(".ndjson")).findFirst().orElseThrow();
+            assertEquals(4, Files.readAllLines(ndjsonRows).size());
         }
     }
 
@@ -105,7 +111,10 @@ class IngestFlowIT {
     void started_without_route_files_it_says_so_instead_of_running_idle() throws Exception {
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, dataDir.resolve("s3"))) {
             assertOneLineError(runAgainst(aws, Map.of("camel.main.routes-include-pattern", "file:nowhere/*.camel.yaml")),
-                    "no routes loaded from 'file:nowhere/*.camel.yaml'");
+                    "no routes loaded: 'nowhere' does not exist");
+            Path empty = Files.createDirectories(dataDir.resolve("empty-routes"));
+            assertOneLineError(runAgainst(aws, Map.of("camel.main.routes-include-pattern", "file:" + empty + "/*.camel.yaml")),
+                    "no routes loaded from 'file:" + empty + "/*.camel.yaml'");
         }
     }
 

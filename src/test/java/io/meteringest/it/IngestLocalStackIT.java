@@ -72,7 +72,7 @@ class IngestLocalStackIT {
                 String id = sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(new String(ndjson, StandardCharsets.UTF_8))
                         .messageGroupId(UUID.randomUUID().toString())
                         .messageDeduplicationId(UUID.randomUUID().toString())).messageId();
-                app.awaitOutput("message " + id + " done: 3 accepted, 0 rejected", Duration.ofSeconds(60));
+                app.awaitOutput("message " + id + " done: 3 accepted (0 duplicate), 0 rejected", Duration.ofSeconds(60));
                 List<String> raw = s3.listObjectsV2(b -> b.bucket("meter-ingest").prefix("raw/")).contents()
                         .stream().map(S3Object::key).toList();
                 assertEquals(1, raw.size());
