@@ -5,6 +5,7 @@ import io.meteringest.ingest.FifoGroupGuard;
 import io.meteringest.ingest.MessageOutcomeStrategy;
 import io.meteringest.ingest.S3Keys;
 import io.meteringest.ingest.SourceMessageIdDeduplication;
+import io.meteringest.ops.AwsProbe;
 import io.meteringest.record.MeterRecordCodec;
 import io.meteringest.record.RecordValidator;
 import io.meteringest.usage.RecordKeys;
@@ -60,6 +61,8 @@ public final class IngestConfiguration implements CamelConfiguration {
         registry.bind("usageStore", store);
         registry.bind("usageAccounting", new UsageAccounting(store));
         registry.bind("usageFormat", new UsageFormat());
+        registry.bind("awsProbe", new AwsProbe(context, store, required(pc, "ingest.queue"),
+                required(pc, "ingest.dead-letter-queue"), required(pc, "ingest.bucket")));
 
         // dead letters keep the source message id as FIFO dedup id (contract); the aws2-sqs URI option
         // only names Camel's built-in strategies, so the strategy is set on the component

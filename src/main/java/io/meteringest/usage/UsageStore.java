@@ -64,7 +64,8 @@ public final class UsageStore {
                 + " sum_value VARCHAR(2000) NOT NULL, record_count BIGINT NOT NULL, min_value VARCHAR(2000) NOT NULL,"
                 + " max_value VARCHAR(2000) NOT NULL";
         List<String> ddl = List.of(
-                "CREATE TABLE IF NOT EXISTS usage_open " + rowTable + ", PRIMARY KEY (row_key))",
+                // opened_at: when the row got its first record, for the flush lag of late data
+                "CREATE TABLE IF NOT EXISTS usage_open " + rowTable + ", opened_at BIGINT NOT NULL, PRIMARY KEY (row_key))",
                 "CREATE TABLE IF NOT EXISTS usage_flush (flush_id VARCHAR(64) NOT NULL PRIMARY KEY,"
                         + " created_at BIGINT NOT NULL, written BOOLEAN NOT NULL)",
                 "CREATE TABLE IF NOT EXISTS usage_flush_row (flush_id VARCHAR(64) NOT NULL, " + rowTable.substring(1)
@@ -221,6 +222,38 @@ public final class UsageStore {
                         + update(connection, "DELETE FROM usage_flush WHERE written = TRUE AND created_at < ?", before));
     }
 
+    /**
+     * How long the oldest closed window has waited to reach S3: a closed window still open in the
+     * store, or a flush not yet written. 0 when nothing is late.
+     */
+    public long flushLagMillis() {
+        return inTransaction(connection -> {
+            long now = clock.millis();
+            long oldest = now;
+            // a row became due at window end + grace, or when it was opened if its records came late
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT MIN(CASE WHEN window_end + ? > opened_at THEN window_end + ? ELSE opened_at END)"
+                            + " FROM usage_open WHERE window_end <= ?")) {
+                select.setLong(1, windows.graceMillis());
+                select.setLong(2, windows.graceMillis());
+                select.setLong(3, windows.closedBefore(now));
+                try (ResultSet rs = select.executeQuery()) {
+                    if (rs.next() && rs.getObject(1) != null) {
+                        oldest = Math.min(oldest, rs.getLong(1));
+                    }
+                }
+            }
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT MIN(created_at) FROM usage_flush WHERE written = FALSE");
+                 ResultSet rs = select.executeQuery()) {
+                if (rs.next() && rs.getObject(1) != null) {
+                    oldest = Math.min(oldest, rs.getLong(1));
+                }
+            }
+            return now - oldest;
+        });
+    }
+
     /** The open (not yet flushed) rows, for operators and tests. */
     public List<UsageRow> openRows() {
         return inTransaction(connection -> {
@@ -249,9 +282,10 @@ public final class UsageStore {
         }
         if (current == null) {
             try (PreparedStatement insert = connection.prepareStatement(
-                    "INSERT INTO usage_open (" + ROW_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    "INSERT INTO usage_open (" + ROW_COLUMNS + ", opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 insert.setString(1, rowKey);
                 bindRow(insert, 2, delta);
+                insert.setLong(11, clock.millis());
                 insert.executeUpdate();
             }
             return;

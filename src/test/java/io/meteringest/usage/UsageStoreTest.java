@@ -186,6 +186,28 @@ class UsageStoreTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgresql"})
+    void flush_lag_counts_from_when_a_row_became_due(String database) throws Exception {
+        UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
+        assertEquals(0, store.flushLagMillis());
+        long windowEnd = 1619445720000L;
+        // a record for a window closed long ago is due when it arrives, not since 2021
+        store.account(msg(), batch(record("c", "5", T0, null)));
+        clock.set(clock.instant().plusSeconds(7));
+        assertEquals(7_000, store.flushLagMillis());
+        store.closeWindows(false);
+        clock.set(clock.instant().plusSeconds(3));
+        assertEquals(3_000, store.flushLagMillis(), "a flush not yet written counts from its creation");
+        store.markWritten(store.pendingFlushes().get(0).id());
+        assertEquals(0, store.flushLagMillis());
+        // a current window: due at end + grace
+        clock.set(Instant.ofEpochMilli(windowEnd - 10_000));
+        store.account(msg(), batch(record("c", "1", windowEnd - 20_000, null)));
+        clock.set(Instant.ofEpochMilli(windowEnd + 30_000 + 4_000));
+        assertEquals(4_000, store.flushLagMillis());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
     void pruning_forgets_keys_after_the_retention(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         store.account("m-1", batch(record("c", "5", T0, "u-1")));

@@ -1,0 +1,71 @@
+package io.meteringest.ingest;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meteringest.local.FreePort;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Health and Prometheus metrics over HTTP on the management server, as an operator or Kubernetes reads them. */
+class ObserveRouteTest extends PipelineTestSupport {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final int PORT = FreePort.find();
+
+    @Override
+    protected Map<String, String> extraProperties() {
+        return Map.of("camel.management.port", String.valueOf(PORT), "ingest.probe-interval", "300");
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void metrics_count_messages_and_records_and_poll_the_queue() throws Exception {
+        send(Files.readString(Path.of("samples/compute-hours-array.json")));
+        send(Files.readString(Path.of("samples/compute-hours.ndjson")));
+        send("{\"customerId\":\"c\",\"meterApiName\":\"M\",\"meterValue\":\"x\",\"meterTimeInMillis\":1}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> get("/observe/metrics").body().contains("meter_ingest_queue_depth 3.0"));
+        startConsumer();
+        awaitQueueEmpty();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            String metrics = get("/observe/metrics").body();
+            assertTrue(metrics.contains("meter_ingest_messages_received_total{camelContext=\"meter-ingest\"} 3.0"), metrics);
+            assertTrue(metrics.contains("meter_ingest_messages_deleted_total{camelContext=\"meter-ingest\"} 3.0"), metrics);
+            assertTrue(metrics.contains("meter_ingest_records_accepted_total{camelContext=\"meter-ingest\"} 4.0"), metrics);
+            assertTrue(metrics.contains("meter_ingest_records_rejected_total{camelContext=\"meter-ingest\"} 1.0"), metrics);
+            assertTrue(metrics.contains("meter_ingest_queue_depth 0.0"), metrics);
+            assertTrue(metrics.contains("meter_ingest_flush_lag_seconds"), metrics);
+        });
+        template.sendBody("direct:usage-flush-all", null);
+        assertTrue(get("/observe/metrics").body().contains("meter_ingest_usage_rows_flushed_total{camelContext=\"meter-ingest\"} 4.0"));
+    }
+
+    @Test
+    void readiness_goes_down_while_s3_is_unreachable_and_up_when_it_returns() throws Exception {
+        startConsumer();
+        await().atMost(Duration.ofSeconds(15)).until(() -> get("/observe/health/ready").statusCode() == 200);
+        int s3Port = servers().s3Port();
+        servers().stopS3();
+        try {
+            await().atMost(Duration.ofSeconds(15)).until(() -> get("/observe/health/ready").statusCode() == 503);
+            String body = get("/observe/health/ready?exposureLevel=full").body();
+            assertTrue(body.contains("S3 bucket " + bucket + " unreachable"), body);
+            assertEquals(200, get("/observe/health/live").statusCode(), "an outage is not a reason to restart");
+        } finally {
+            servers().startS3(s3Port);
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> get("/observe/health/ready").statusCode() == 200);
+    }
+}
