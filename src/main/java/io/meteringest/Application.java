@@ -2,11 +2,14 @@ package io.meteringest;
 
 import io.meteringest.local.EmbeddedAwsListener;
 import io.meteringest.local.SendCommand;
+import io.meteringest.ops.JmxRemote;
+import io.meteringest.ops.OperationsCommand;
 import io.meteringest.usage.UsageShutdownFlush;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.camel.PropertyBindingException;
 import org.apache.camel.main.Main;
 import org.slf4j.Logger;
@@ -16,7 +19,8 @@ import sun.misc.Signal;
 /**
  * Entry point: runs the Camel main process (routes from {@code routes/}, settings from
  * {@code application.properties}, both read from the working folder, with the jar's copies as
- * fallback), or a subcommand such as {@code send}.
+ * fallback), or a subcommand: {@code send} (local samples), {@code redrive}, {@code replay},
+ * {@code flush} (operations on the running instance over JMX).
  */
 public final class Application {
 
@@ -28,6 +32,9 @@ public final class Application {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && "send".equals(args[0])) {
             System.exit(SendCommand.run(Arrays.asList(args).subList(1, args.length)));
+        }
+        if (args.length > 0 && List.of("redrive", "replay", "flush").contains(args[0])) {
+            System.exit(OperationsCommand.run(args[0], Arrays.asList(args).subList(1, args.length)));
         }
         int exitCode = 1;
         try {
@@ -50,6 +57,7 @@ public final class Application {
         main.addMainListener(new EmbeddedAwsListener());
         main.addMainListener(new StartupChecks());
         main.addMainListener(new UsageShutdownFlush());
+        main.addMainListener(new JmxRemote());
         // SIGTERM/SIGINT end the run like a completed main: Camel stops gracefully and we exit 0,
         // instead of the JVM's 143 from inside its shutdown hooks
         Signal.handle(new Signal("TERM"), signal -> main.completed());

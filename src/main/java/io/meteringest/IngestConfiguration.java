@@ -6,6 +6,7 @@ import io.meteringest.ingest.MessageOutcomeStrategy;
 import io.meteringest.ingest.S3Keys;
 import io.meteringest.ingest.SourceMessageIdDeduplication;
 import io.meteringest.ops.AwsProbe;
+import io.meteringest.ops.Operations;
 import io.meteringest.record.MeterRecordCodec;
 import io.meteringest.record.RecordValidator;
 import io.meteringest.usage.RecordKeys;
@@ -63,6 +64,10 @@ public final class IngestConfiguration implements CamelConfiguration {
         registry.bind("usageFormat", new UsageFormat());
         registry.bind("awsProbe", new AwsProbe(context, store, required(pc, "ingest.queue"),
                 required(pc, "ingest.dead-letter-queue"), required(pc, "ingest.bucket")));
+        Operations operations = new Operations(context, store, required(pc, "ingest.queue"),
+                required(pc, "ingest.dead-letter-queue"), required(pc, "ingest.bucket"));
+        registry.bind("operations", operations);
+        addService(context, operations.asService());
 
         // dead letters keep the source message id as FIFO dedup id (contract); the aws2-sqs URI option
         // only names Camel's built-in strategies, so the strategy is set on the component
@@ -94,17 +99,21 @@ public final class IngestConfiguration implements CamelConfiguration {
         // fail at startup with our one line, not Hikari's stack trace
         config.setInitializationFailTimeout(-1);
         HikariDataSource dataSource = new HikariDataSource(config);
+        addService(context, new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                dataSource.close();
+            }
+        });
+        return dataSource;
+    }
+
+    private static void addService(CamelContext context, org.apache.camel.Service service) {
         try {
-            context.addService(new ServiceSupport() {
-                @Override
-                protected void doStop() {
-                    dataSource.close();
-                }
-            }, true, true);
+            context.addService(service, true, true);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        return dataSource;
     }
 
     private static String rootMessage(Throwable e) {

@@ -40,7 +40,7 @@ public final class S3Keys {
         return metadata;
     }
 
-    static String hourPath(String sentTimestamp) {
+    public static String hourPath(String sentTimestamp) {
         if (sentTimestamp == null || sentTimestamp.isBlank()) {
             throw new IllegalArgumentException(
                     "SentTimestamp attribute missing: the SQS consumer must request attributeNames=All");

@@ -1,13 +1,12 @@
 package io.meteringest.local;
 
 import java.io.IOException;
-import java.io.InputStream;
+import io.meteringest.CommandSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -26,8 +25,8 @@ public final class SendCommand {
     }
 
     public static int run(List<String> args) throws IOException {
-        Properties settings = settings();
-        String endpoint = "http://127.0.0.1:" + settings.getProperty("ingest.local.sqs-port", "9324");
+        CommandSettings settings = new CommandSettings();
+        String endpoint = "http://127.0.0.1:" + settings.get("ingest.local.sqs-port", "9324");
         List<String> files = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             if ("--endpoint".equals(args.get(i)) && i + 1 < args.size()) {
@@ -40,7 +39,7 @@ public final class SendCommand {
             System.err.println("usage: java -jar target/meter-ingest.jar send [--endpoint URL] FILE...");
             return 2;
         }
-        String queue = settings.getProperty("ingest.queue", "meter-ingest.fifo");
+        String queue = settings.get("ingest.queue", "meter-ingest.fifo");
         try (SqsClient sqs = SqsClient.builder().endpointOverride(java.net.URI.create(endpoint))
                 .region(Region.of(EmbeddedAws.REGION))
                 .credentialsProvider(StaticCredentialsProvider.create(
@@ -63,18 +62,5 @@ public final class SendCommand {
             }
         }
         return 0;
-    }
-
-    /** application.properties from the working folder, then -D overrides, as the app itself reads them. */
-    private static Properties settings() throws IOException {
-        Properties settings = new Properties();
-        Path file = Path.of("application.properties");
-        if (Files.exists(file)) {
-            try (InputStream in = Files.newInputStream(file)) {
-                settings.load(in);
-            }
-        }
-        System.getProperties().forEach((k, v) -> settings.setProperty(k.toString(), v.toString()));
-        return settings;
     }
 }

@@ -139,10 +139,7 @@ class IngestFlowIT {
     }
 
     private static void assertOneLineError(String output, String expected) {
-        List<String> errors = output.lines().filter(l -> l.contains(" ERROR ")).toList();
-        assertEquals(1, errors.size(), output);
-        assertTrue(errors.get(0).contains("meter-ingest cannot start: " + expected), output);
-        assertFalse(output.lines().anyMatch(l -> l.startsWith("\tat ")), "no stack trace expected:\n" + output);
+        JarProcess.assertOneLineError(output, expected);
     }
 
     private static List<Path> files(Path dir) throws Exception {

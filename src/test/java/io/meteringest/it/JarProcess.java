@@ -71,6 +71,15 @@ final class JarProcess implements AutoCloseable {
         return awaitExit(timeout);
     }
 
+    /** The process said exactly one ERROR line, "meter-ingest cannot start: " + expected, and no stack trace. */
+    static void assertOneLineError(String output, String expected) {
+        List<String> errors = output.lines().filter(l -> l.contains(" ERROR ")).toList();
+        org.junit.jupiter.api.Assertions.assertEquals(1, errors.size(), output);
+        org.junit.jupiter.api.Assertions.assertTrue(errors.get(0).contains("meter-ingest cannot start: " + expected), output);
+        org.junit.jupiter.api.Assertions.assertFalse(output.lines().anyMatch(l -> l.startsWith("\tat ")),
+                "no stack trace expected:\n" + output);
+    }
+
     @Override
     public void close() {
         process.destroyForcibly();

@@ -1,0 +1,175 @@
+package io.meteringest.ops;
+
+import io.meteringest.ingest.S3Keys;
+import io.meteringest.usage.UsageStore;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.aws2.s3.AWS2S3Component;
+import org.apache.camel.component.aws2.s3.client.AWS2S3ClientFactory;
+import org.apache.camel.component.aws2.sqs.Sqs2Component;
+import org.apache.camel.component.aws2.sqs.client.Sqs2ClientFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+
+/**
+ * Redrive, replay and flush on a running instance: registered as the MBean
+ * {@code io.meteringest:type=operations} (see {@link OperationsMBean}), which the jar's
+ * {@code redrive}, {@code replay} and {@code flush} subcommands call over remote JMX.
+ */
+public final class Operations implements OperationsMBean {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Operations.class);
+
+    private final CamelContext context;
+    private final UsageStore store;
+    private final String queue;
+    private final String deadLetterQueue;
+    private final String bucket;
+
+    public Operations(CamelContext context, UsageStore store, String queue, String deadLetterQueue, String bucket) {
+        this.context = context;
+        this.store = store;
+        this.queue = queue;
+        this.deadLetterQueue = deadLetterQueue;
+        this.bucket = bucket;
+    }
+
+    @Override
+    public int redrive(int max) {
+        try (SqsClient sqs = sqs()) {
+            String from = sqs.getQueueUrl(b -> b.queueName(deadLetterQueue)).queueUrl();
+            String to = sqs.getQueueUrl(b -> b.queueName(queue)).queueUrl();
+            int moved = 0;
+            while (moved < max) {
+                int batch = Math.min(10, max - moved);
+                List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(from).maxNumberOfMessages(batch)
+                        .waitTimeSeconds(1).messageAttributeNames("All")
+                        .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+                if (messages.isEmpty()) {
+                    break;
+                }
+                for (Message message : messages) {
+                    Map<String, MessageAttributeValue> attributes = message.messageAttributes();
+                    MessageAttributeValue source = attributes.get("source-message-id");
+                    // the source message id as dedup id: a redrive cut short and run again moves it once
+                    String dedupId = source != null ? source.stringValue() : message.messageId();
+                    sqs.sendMessage(b -> b.queueUrl(to).messageBody(message.body()).messageAttributes(attributes)
+                            .messageGroupId(message.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID))
+                            .messageDeduplicationId(dedupId));
+                    sqs.deleteMessage(b -> b.queueUrl(from).receiptHandle(message.receiptHandle()));
+                    moved++;
+                    LOG.info("redrive: message {} moved back to {} as a new message", message.messageId(), queue);
+                }
+            }
+            return moved;
+        }
+    }
+
+    @Override
+    public String replay(String from, String to) {
+        Instant start;
+        Instant end;
+        try {
+            start = Instant.parse(from);
+            end = Instant.parse(to);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("replay needs ISO-8601 instants such as 2026-11-21T20:00:00Z, got '"
+                    + from + "' and '" + to + "'");
+        }
+        int messages = 0;
+        int alreadyAccounted = 0;
+        long accounted = 0;
+        try (S3Client s3 = s3(); ProducerTemplate template = context.createProducerTemplate()) {
+            for (Instant hour = start.truncatedTo(ChronoUnit.HOURS); hour.isBefore(end); hour = hour.plus(1, ChronoUnit.HOURS)) {
+                String prefix = "raw/" + S3Keys.hourPath(Long.toString(hour.toEpochMilli())) + "/";
+                long hourMillis = hour.toEpochMilli();
+                for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
+                    ResponseBytes<GetObjectResponse> raw = s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key()));
+                    Map<String, String> metadata = raw.response().metadata();
+                    String messageId = metadata.getOrDefault("message-id", object.key().substring(prefix.length()));
+                    Exchange done = template.send("direct:ingest-replay", exchange -> {
+                        exchange.getIn().setBody(raw.asByteArray());
+                        exchange.getIn().setHeader("CamelAwsSqsMessageId", messageId);
+                        // the hour of the original SentTimestamp: reports land on the same keys again
+                        exchange.getIn().setHeader("SentTimestamp", Long.toString(hourMillis));
+                        if (metadata.containsKey("group-id")) {
+                            exchange.getIn().setHeader("MessageGroupId", metadata.get("group-id"));
+                        }
+                    });
+                    if (done.getException() != null) {
+                        throw new IllegalStateException("replay of " + object.key() + " failed: "
+                                + done.getException().getMessage(), done.getException());
+                    }
+                    UsageStore.Accounting accounting = done.getProperty("accounting", UsageStore.Accounting.class);
+                    messages++;
+                    if (accounting != null && accounting.alreadyAccounted()) {
+                        alreadyAccounted++;
+                    } else if (accounting != null) {
+                        accounted += accounting.accounted();
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return "replayed " + messages + " message(s) from " + start + " to " + end + ": " + alreadyAccounted
+                + " already accounted (unchanged), " + accounted + " record(s) newly accounted";
+    }
+
+    @Override
+    public String flush() {
+        String flushId = store.closeWindows(false);
+        try (ProducerTemplate template = context.createProducerTemplate()) {
+            template.sendBody("direct:usage-write", null);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return flushId == null ? "no closed windows to flush; pending flushes written" : "flush " + flushId + " written";
+    }
+
+    /** Registers this MBean while the CamelContext runs (one per context, so tests can run several). */
+    public org.apache.camel.Service asService() {
+        return new org.apache.camel.support.service.ServiceSupport() {
+            private javax.management.ObjectName name;
+
+            @Override
+            protected void doStart() throws Exception {
+                name = new javax.management.ObjectName("io.meteringest:type=operations,context=" + context.getName());
+                var server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+                if (!server.isRegistered(name)) {
+                    server.registerMBean(Operations.this, name);
+                }
+            }
+
+            @Override
+            protected void doStop() throws Exception {
+                var server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+                if (name != null && server.isRegistered(name)) {
+                    server.unregisterMBean(name);
+                }
+            }
+        };
+    }
+
+    private SqsClient sqs() {
+        return Sqs2ClientFactory.getSqsClient(context.getComponent("aws2-sqs", Sqs2Component.class).getConfiguration());
+    }
+
+    private S3Client s3() {
+        return AWS2S3ClientFactory.getS3Client(context.getComponent("aws2-s3", AWS2S3Component.class).getConfiguration());
+    }
+}

@@ -1,0 +1,172 @@
+package io.meteringest.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meteringest.local.EmbeddedAws;
+import io.meteringest.local.FreePort;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * Operating the packaged jar: route management over a real JMX connector (RMI, from this JVM to the
+ * process), and the redrive, replay and flush subcommands against it.
+ */
+class OperatingIT {
+
+    private static final String RECORD =
+            "{\"customerId\":\"c-9\",\"meterApiName\":\"Storage\",\"meterValue\":7,\"meterTimeInMillis\":1619445706909}";
+
+    @TempDir
+    Path work;
+    private EmbeddedAws aws;
+    private SqsClient sqs;
+    private S3Client s3;
+    private Map<String, String> props;
+    private int jmxPort;
+
+    @BeforeEach
+    void start() throws Exception {
+        aws = EmbeddedAws.start(0, 0, work.resolve("s3"));
+        aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 5);
+        aws.createBucket("meter-ingest");
+        sqs = aws.sqsClient();
+        s3 = aws.s3Client();
+        jmxPort = FreePort.find();
+        props = new HashMap<>(aws.camelProperties());
+        props.put("ingest.embedded", "false");
+        props.put("ingest.jmx.port", String.valueOf(jmxPort));
+        props.put("camel.management.port", String.valueOf(FreePort.find()));
+        props.put("ingest.store.url", "jdbc:h2:file:" + work.resolve("store").toAbsolutePath() + ";WRITE_DELAY=0");
+        props.put("camel.component.aws2-sqs.wait-time-seconds", "1");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        sqs.close();
+        s3.close();
+        aws.close();
+    }
+
+    @Test
+    void jmx_over_rmi_suspends_and_resumes_the_consumer_and_reads_its_counters() throws Exception {
+        try (JarProcess app = JarProcess.start(props)) {
+            app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
+            JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi");
+            try (JMXConnector connector = JMXConnectorFactory.connect(url)) {
+                MBeanServerConnection jmx = connector.getMBeanServerConnection();
+                ObjectName consume = new ObjectName("org.apache.camel:context=meter-ingest,type=routes,name=\"ingest-consume\"");
+                assertTrue(((String) jmx.getAttribute(consume, "Description")).startsWith("SQS FIFO queue -> archive raw body"));
+
+                jmx.invoke(consume, "suspend", null, null);
+                await().atMost(Duration.ofSeconds(30)).until(() -> "Suspended".equals(jmx.getAttribute(consume, "State")));
+                send(RECORD);
+                await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(() -> onQueue() == 1);
+
+                jmx.invoke(consume, "resume", null, null);
+                await().atMost(Duration.ofSeconds(30)).until(() -> onQueue() == 0);
+                assertEquals(1L, jmx.getAttribute(consume, "ExchangesCompleted"));
+                assertEquals(0L, jmx.getAttribute(consume, "ExchangesFailed"));
+            }
+            assertEquals(0, app.terminate(Duration.ofSeconds(60)), app.output());
+        }
+    }
+
+    @Test
+    void flush_replay_and_redrive_subcommands_work_on_the_running_instance() throws Exception {
+        try (JarProcess app = JarProcess.start(props)) {
+            app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
+            send(Files.readString(Path.of("samples/compute-hours-array.json")));
+            send(Files.readString(Path.of("samples/compute-hours.ndjson")));
+            await().atMost(Duration.ofSeconds(30)).until(() -> onQueue() == 0);
+
+            assertTrue(command("flush").startsWith("flush "), "the samples' windows closed long ago");
+            List<String> usage = usageKeys();
+            assertEquals(2, usage.size(), usage.toString());
+
+            String replayed = command("replay", "--from", Instant.now().minusSeconds(3600).toString(),
+                    "--to", Instant.now().plusSeconds(3600).toString());
+            assertTrue(replayed.contains("replayed 2 message(s)") && replayed.contains("2 already accounted (unchanged),"
+                    + " 0 record(s) newly accounted"), replayed);
+            assertTrue(command("flush").startsWith("no closed windows"), "a replay of counted messages adds no rows");
+            assertEquals(usage, usageKeys());
+
+            // a raw body that was dead-lettered while S3 was down
+            String dlq = sqs.getQueueUrl(b -> b.queueName("meter-ingest-dlq.fifo")).queueUrl();
+            sqs.sendMessage(b -> b.queueUrl(dlq).messageBody(RECORD).messageGroupId("g-1")
+                    .messageDeduplicationId("m-dead")
+                    .messageAttributes(Map.of("source-message-id", text("m-dead"), "source-group-id", text("g-1"),
+                            "failure-reason", text("S3 was down"))));
+            String redriven = command("redrive");
+            assertTrue(redriven.contains("redrive done: 1 message(s) moved back"), redriven);
+            await().atMost(Duration.ofSeconds(30)).until(() -> onQueue() == 0 && messages(dlq) == 0);
+            assertTrue(command("flush").startsWith("flush "));
+            assertEquals(4, usageKeys().size());
+            assertEquals(0, app.terminate(Duration.ofSeconds(60)), app.output());
+        }
+    }
+
+    @Test
+    void refuses_to_open_jmx_beyond_loopback_without_password_and_access_files() throws Exception {
+        props.put("ingest.jmx.host", "0.0.0.0");
+        try (JarProcess app = JarProcess.start(props)) {
+            assertEquals(1, app.awaitExit(Duration.ofSeconds(90)), app.output());
+            JarProcess.assertOneLineError(app.output(), "ingest.jmx.host: '0.0.0.0' is not loopback; remote JMX there needs"
+                    + " ingest.jmx.password-file and ingest.jmx.access-file");
+        }
+    }
+
+    private String command(String... args) throws Exception {
+        try (JarProcess command = JarProcess.start(Map.of("ingest.jmx.port", String.valueOf(jmxPort)), args)) {
+            assertEquals(0, command.awaitExit(Duration.ofSeconds(60)), command.output());
+            return command.output().trim();
+        }
+    }
+
+    private List<String> usageKeys() {
+        return s3.listObjectsV2Paginator(b -> b.bucket("meter-ingest").prefix("usage/")).contents().stream()
+                .map(S3Object::key).sorted().toList();
+    }
+
+    private void send(String body) {
+        String url = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
+        sqs.sendMessage(b -> b.queueUrl(url).messageBody(body).messageGroupId(UUID.randomUUID().toString())
+                .messageDeduplicationId(UUID.randomUUID().toString()));
+    }
+
+    private int onQueue() {
+        return messages(sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl());
+    }
+
+    private int messages(String url) {
+        Map<QueueAttributeName, String> a = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
+        return a.values().stream().mapToInt(Integer::parseInt).sum();
+    }
+
+    private static MessageAttributeValue text(String value) {
+        return MessageAttributeValue.builder().dataType("String").stringValue(value).build();
+    }
+}
