@@ -51,6 +51,10 @@ public final class EmbeddedAwsListener extends MainListenerSupport {
             overrides.putAll(component.getOverrideProperties());
         }
         overrides.putAll(aws.camelProperties());
+        // local profile: an edited route file is reloaded at once, no restart
+        overrides.put("camel.main.routes-reload-enabled", "true");
+        overrides.put("camel.main.routes-reload-directory", "routes");
+        overrides.put("camel.main.routes-reload-pattern", "*.camel.yaml");
         component.setOverrideProperties(overrides);
 
         LOG.info("Embedded SQS (ElasticMQ) at {}: send records to FIFO queue '{}' (dead letters: '{}', after {} receives)",

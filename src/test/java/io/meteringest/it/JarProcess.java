@@ -27,6 +27,11 @@ final class JarProcess implements AutoCloseable {
 
     /** {@code java -Dk=v... -jar target/meter-ingest.jar args...} in the project folder. */
     static JarProcess start(Map<String, String> systemProperties, String... args) throws IOException {
+        return startIn(Path.of("."), systemProperties, args);
+    }
+
+    /** The same, with {@code folder} as working folder (its own application.properties and routes/). */
+    static JarProcess startIn(Path folder, Map<String, String> systemProperties, String... args) throws IOException {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run the integration tests with 'mvn verify'");
         }
@@ -34,10 +39,10 @@ final class JarProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         systemProperties.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-jar");
-        command.add(JAR.toString());
+        command.add(JAR.toAbsolutePath().toString());
         command.addAll(List.of(args));
         Path log = Files.createTempFile("meter-ingest-", ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        Process process = new ProcessBuilder(command).directory(folder.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         return new JarProcess(process, log);
     }
