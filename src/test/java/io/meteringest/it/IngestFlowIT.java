@@ -55,6 +55,7 @@ class IngestFlowIT {
 
             assertEquals(0, app.terminate(Duration.ofSeconds(60)), app.output());
             assertTrue(app.output().contains("meter-ingest) shutdown"), app.output());
+            assertNoSecrets(app.output());
             // the shutdown flush wrote the samples' four usage rows
             List<Path> usage = files(dataDir.resolve("s3").resolve("meter-ingest").resolve("usage"));
             assertEquals(2, usage.size(), usage.toString());
@@ -127,15 +128,27 @@ class IngestFlowIT {
         }
     }
 
-    /** Runs the jar with ingest.embedded=false, the aws2 components pointed at {@code aws}, until it exits. */
+    /**
+     * Runs the jar with ingest.embedded=false, the aws2 components pointed at {@code aws}, until it
+     * exits; whatever happens, neither the AWS secret key nor the store password is in its log.
+     */
     private String runAgainst(EmbeddedAws aws, Map<String, String> extra) throws Exception {
         Map<String, String> props = new HashMap<>(aws.camelProperties());
         props.put("ingest.embedded", "false");
+        props.put("ingest.store.password", "store-pass-" + SECRET_MARK);
         props.putAll(extra);
         try (JarProcess app = JarProcess.start(props)) {
             assertEquals(1, app.awaitExit(Duration.ofSeconds(90)), app.output());
+            assertNoSecrets(app.output());
             return app.output();
         }
+    }
+
+    private static final String SECRET_MARK = "zq7Xk2";
+
+    private static void assertNoSecrets(String output) {
+        assertFalse(output.contains(EmbeddedAws.SECRET_KEY), "AWS secret key in the log:\n" + output);
+        assertFalse(output.contains(SECRET_MARK), "store password in the log:\n" + output);
     }
 
     private static void assertOneLineError(String output, String expected) {
