@@ -16,6 +16,9 @@ import io.meteringest.usage.UsageStore;
 import io.meteringest.usage.Windows;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.apache.camel.support.service.ServiceSupport;
 import java.time.Clock;
@@ -88,12 +91,21 @@ public final class IngestConfiguration implements CamelConfiguration {
         required(pc, "ingest.store.url");
     }
 
-    /** A pooled connection to ingest.store.url, closed when Camel stops. */
+    /** A pooled connection to ingest.store.url, closed when Camel stops; one line if it cannot connect. */
     private static DataSource dataSource(CamelContext context, PropertiesComponent pc) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(required(pc, "ingest.store.url"));
         pc.resolveProperty("ingest.store.user").filter(u -> !u.isBlank()).ifPresent(config::setUsername);
         pc.resolveProperty("ingest.store.password").filter(p -> !p.isBlank()).ifPresent(config::setPassword);
+        // one plain connection first: a wrong URL, user or password fails now, in one line
+        DriverManager.setLoginTimeout(10);
+        try (Connection probe = DriverManager.getConnection(config.getJdbcUrl(), config.getUsername(), config.getPassword())) {
+            probe.isValid(5);
+        } catch (SQLException e) {
+            throw new StartupException("ingest.store.url: cannot connect to '" + config.getJdbcUrl() + "' ("
+                    + rootMessage(e) + "); check the URL, that the database runs, and ingest.store.user/password");
+        }
+        config.setConnectionTimeout(10_000);
         config.setMaximumPoolSize(Integer.parseInt(pc.resolveProperty("ingest.store.pool-size").orElse("4").trim()));
         config.setPoolName("usage-store");
         // fail at startup with our one line, not Hikari's stack trace

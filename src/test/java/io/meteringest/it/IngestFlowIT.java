@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,6 +121,19 @@ class IngestFlowIT {
     }
 
     @Test
+    void a_store_that_refuses_the_login_is_one_line() throws Exception {
+        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, dataDir.resolve("s3"))) {
+            Path store = dataDir.resolve("locked-store");
+            // a store created with another password
+            try (var connection = java.sql.DriverManager.getConnection("jdbc:h2:file:" + store, "meter", "right")) {
+                connection.isValid(1);
+            }
+            assertOneLineError(runAgainst(aws, Map.of("ingest.store.url", "jdbc:h2:file:" + store)),
+                    "ingest.store.url: cannot connect to 'jdbc:h2:file:" + store + "' (Wrong user name or password");
+        }
+    }
+
+    @Test
     void an_unreachable_endpoint_is_one_line() throws Exception {
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, dataDir.resolve("s3"))) {
             Map<String, String> dead = Map.of("camel.component.aws2-sqs.uri-endpoint-override",
@@ -135,6 +149,8 @@ class IngestFlowIT {
     private String runAgainst(EmbeddedAws aws, Map<String, String> extra) throws Exception {
         Map<String, String> props = new HashMap<>(aws.camelProperties());
         props.put("ingest.embedded", "false");
+        props.put("ingest.store.url", "jdbc:h2:file:" + dataDir.resolve("store-" + UUID.randomUUID()) + ";WRITE_DELAY=0");
+        props.put("ingest.store.user", "meter");
         props.put("ingest.store.password", "store-pass-" + SECRET_MARK);
         props.putAll(extra);
         try (JarProcess app = JarProcess.start(props)) {
