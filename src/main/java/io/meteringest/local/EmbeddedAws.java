@@ -85,6 +85,19 @@ public final class EmbeddedAws implements AutoCloseable {
         }
     }
 
+    /** Stops ElasticMQ only (fault injection: "SQS is down"); its in-memory queues are gone. */
+    public void stopSqs() {
+        if (sqsServer != null) {
+            sqsServer.stopAndWait();
+            sqsServer = null;
+        }
+    }
+
+    /** Starts ElasticMQ again on its port; create the queues again. */
+    public void restartSqs() {
+        startSqs(sqsPort);
+    }
+
     public URI sqsEndpoint() {
         return URI.create("http://" + HOST + ":" + sqsPort);
     }

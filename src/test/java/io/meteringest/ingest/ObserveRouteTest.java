@@ -53,6 +53,23 @@ class ObserveRouteTest extends PipelineTestSupport {
     }
 
     @Test
+    void readiness_goes_down_while_sqs_is_unreachable_and_up_when_it_returns() throws Exception {
+        startConsumer();
+        await().atMost(Duration.ofSeconds(15)).until(() -> get("/observe/health/ready").statusCode() == 200);
+        servers().stopSqs();
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> get("/observe/health/ready").statusCode() == 503);
+            String body = get("/observe/health/ready?exposureLevel=full").body();
+            assertTrue(body.contains("SQS queue " + queue + " unreachable"), body);
+            assertEquals(200, get("/observe/health/live").statusCode());
+        } finally {
+            servers().restartSqs();
+            servers().createQueues(queue, deadLetterQueue, MAX_RECEIVE_COUNT);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> get("/observe/health/ready").statusCode() == 200);
+    }
+
+    @Test
     void readiness_goes_down_while_s3_is_unreachable_and_up_when_it_returns() throws Exception {
         startConsumer();
         await().atMost(Duration.ofSeconds(15)).until(() -> get("/observe/health/ready").statusCode() == 200);

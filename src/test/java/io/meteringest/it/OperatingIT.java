@@ -128,6 +128,30 @@ class OperatingIT {
     }
 
     @Test
+    void with_password_and_access_files_jmx_needs_credentials() throws Exception {
+        Path password = work.resolve("jmx.password");
+        Path access = work.resolve("jmx.access");
+        Files.writeString(password, "operator s3cret-" + UUID.randomUUID() + "\n");
+        Files.writeString(access, "operator readwrite\n");
+        Files.setPosixFilePermissions(password, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        props.put("ingest.jmx.password-file", password.toString());
+        props.put("ingest.jmx.access-file", access.toString());
+        String secret = Files.readString(password).trim().split(" ")[1];
+        try (JarProcess app = JarProcess.start(props)) {
+            app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
+            JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi");
+            org.junit.jupiter.api.Assertions.assertThrows(SecurityException.class, () -> JMXConnectorFactory.connect(url).close());
+            try (JMXConnector connector = JMXConnectorFactory.connect(url,
+                    Map.of(JMXConnector.CREDENTIALS, new String[] {"operator", secret}))) {
+                assertEquals("Started", connector.getMBeanServerConnection().getAttribute(
+                        new ObjectName("org.apache.camel:context=meter-ingest,type=routes,name=\"ingest-consume\""), "State"));
+            }
+            assertTrue(!app.output().contains(secret), "the JMX password is not logged");
+            assertEquals(0, app.terminate(Duration.ofSeconds(60)), app.output());
+        }
+    }
+
+    @Test
     void refuses_to_open_jmx_beyond_loopback_without_password_and_access_files() throws Exception {
         props.put("ingest.jmx.host", "0.0.0.0");
         try (JarProcess app = JarProcess.start(props)) {
