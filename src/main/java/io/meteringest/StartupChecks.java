@@ -1,10 +1,6 @@
 package io.meteringest;
 
 import org.apache.camel.CamelContext;
-import org.apache.camel.component.aws2.s3.AWS2S3Component;
-import org.apache.camel.component.aws2.s3.client.AWS2S3ClientFactory;
-import org.apache.camel.component.aws2.sqs.Sqs2Component;
-import org.apache.camel.component.aws2.sqs.client.Sqs2ClientFactory;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.model.Model;
@@ -33,10 +29,8 @@ public final class StartupChecks extends MainListenerSupport {
                     + " or set camel.main.routes-include-pattern");
         }
         PropertiesComponent pc = context.getPropertiesComponent();
-        Sqs2Component sqsComponent = context.getComponent("aws2-sqs", Sqs2Component.class);
-        AWS2S3Component s3Component = context.getComponent("aws2-s3", AWS2S3Component.class);
-        SqsClient sqs = Sqs2ClientFactory.getSqsClient(sqsComponent.getConfiguration());
-        S3Client s3 = AWS2S3ClientFactory.getS3Client(s3Component.getConfiguration());
+        SqsClient sqs = AwsClients.sqs(context);
+        S3Client s3 = AwsClients.s3(context);
         try {
             checkQueue(sqs, "ingest.queue", IngestConfiguration.required(pc, "ingest.queue"));
             checkQueue(sqs, "ingest.dead-letter-queue", IngestConfiguration.required(pc, "ingest.dead-letter-queue"));

@@ -1,15 +1,12 @@
 package io.meteringest.ops;
 
+import io.meteringest.AwsClients;
 import io.meteringest.usage.UsageStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.CamelContext;
-import org.apache.camel.component.aws2.s3.AWS2S3Component;
-import org.apache.camel.component.aws2.s3.client.AWS2S3ClientFactory;
-import org.apache.camel.component.aws2.sqs.Sqs2Component;
-import org.apache.camel.component.aws2.sqs.client.Sqs2ClientFactory;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -97,8 +94,8 @@ public final class AwsProbe extends AbstractHealthCheck {
 
     private void clients() {
         if (sqs == null) {
-            sqs = Sqs2ClientFactory.getSqsClient(context.getComponent("aws2-sqs", Sqs2Component.class).getConfiguration());
-            s3 = AWS2S3ClientFactory.getS3Client(context.getComponent("aws2-s3", AWS2S3Component.class).getConfiguration());
+            sqs = AwsClients.sqs(context);
+            s3 = AwsClients.s3(context);
         }
     }
 

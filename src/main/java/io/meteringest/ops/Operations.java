@@ -1,5 +1,6 @@
 package io.meteringest.ops;
 
+import io.meteringest.AwsClients;
 import io.meteringest.ingest.S3Keys;
 import io.meteringest.usage.UsageStore;
 import java.time.Instant;
@@ -10,10 +11,6 @@ import java.util.Map;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.aws2.s3.AWS2S3Component;
-import org.apache.camel.component.aws2.s3.client.AWS2S3ClientFactory;
-import org.apache.camel.component.aws2.sqs.Sqs2Component;
-import org.apache.camel.component.aws2.sqs.client.Sqs2ClientFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseBytes;
@@ -166,10 +163,10 @@ public final class Operations implements OperationsMBean {
     }
 
     private SqsClient sqs() {
-        return Sqs2ClientFactory.getSqsClient(context.getComponent("aws2-sqs", Sqs2Component.class).getConfiguration());
+        return AwsClients.sqs(context);
     }
 
     private S3Client s3() {
-        return AWS2S3ClientFactory.getS3Client(context.getComponent("aws2-s3", AWS2S3Component.class).getConfiguration());
+        return AwsClients.s3(context);
     }
 }
