@@ -58,7 +58,7 @@ abstract class PipelineTestSupport extends CamelMainTestSupport {
         deadLetterQueue = name + "-dlq.fifo";
         bucket = "b-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
         EmbeddedAws servers = servers();
-        servers.createQueues(queue, deadLetterQueue, MAX_RECEIVE_COUNT);
+        servers.createQueues(queue, deadLetterQueue, maxReceiveCount());
         servers.createBucket(bucket);
         sqs = servers.sqsClient();
         s3 = servers.s3Client();
@@ -109,6 +109,11 @@ abstract class PipelineTestSupport extends CamelMainTestSupport {
         overrides = new Properties();
         camelContextConfiguration.withUseOverridePropertiesWithPropertiesComponent(overrides);
         camelContextConfiguration.withAutoStartupExcludePatterns("ingest-consume");
+    }
+
+    /** The queue's redrive policy: receives before SQS moves a message to the dead-letter queue. */
+    protected int maxReceiveCount() {
+        return MAX_RECEIVE_COUNT;
     }
 
     protected Map<String, String> extraProperties() {
