@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,11 +25,24 @@ public final class MeterRecordCodec {
 
     private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
 
+    /** Limits that keep a hostile body from costing unbounded memory or CPU; each hit is a rejection reason. */
+    public static final int MAX_NESTING_DEPTH = 32;
+    public static final int MAX_STRING_LENGTH = 1 << 20;
+    public static final int MAX_NUMBER_LENGTH = 1000;
+    public static final int MAX_RECORDS = 100_000;
+
     private final ObjectMapper mapper;
     private final JsonFactory factory;
 
     public MeterRecordCodec() {
-        this.mapper = JsonMapper.builder()
+        JsonFactory limited = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(MAX_NESTING_DEPTH)
+                        .maxStringLength(MAX_STRING_LENGTH)
+                        .maxNumberLength(MAX_NUMBER_LENGTH)
+                        .build())
+                .build();
+        this.mapper = JsonMapper.builder(limited)
                 // exact decimals: 0.1 stays 0.1, 5.0 keeps its scale; billing sums must not drift
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
@@ -62,17 +76,25 @@ public final class MeterRecordCodec {
         private final JsonParser parser;
         private int index;
 
+        private RecordItem unreadableBody;
+
         ArrayRecords(byte[] body, int offset) {
+            JsonParser created = null;
             try {
-                parser = factory.createParser(body, offset, body.length - offset);
-                parser.nextToken(); // START_ARRAY, checked by the caller
+                created = factory.createParser(body, offset, body.length - offset);
+                created.nextToken(); // START_ARRAY, checked by the caller
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                // e.g. bytes that are not text in any encoding Jackson knows
+                unreadableBody = RecordItem.unreadable(-1, null, null, "body: not readable as JSON (" + e.getMessage() + ")");
             }
+            parser = created;
         }
 
         @Override
         RecordItem read() {
+            if (unreadableBody != null) {
+                return unreadableBody;
+            }
             try {
                 JsonToken token = parser.nextToken();
                 if (token == JsonToken.END_ARRAY) {
@@ -85,15 +107,20 @@ public final class MeterRecordCodec {
                     return bodyError("truncated JSON array after " + index + " records", parser);
                 }
                 return RecordItem.parsed(index++, null, mapper.readTree(parser));
+            } catch (NumberFormatException | ArithmeticException e) {
+                return bodyError("number out of range (" + e.getMessage() + ")", parser);
             } catch (JsonProcessingException e) {
                 return bodyError("malformed JSON array (" + e.getOriginalMessage() + ")", parser);
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                return bodyError("not readable as JSON (" + e.getMessage() + ")", parser);
             }
         }
 
         @Override
         void close() {
+            if (parser == null) {
+                return;
+            }
             try {
                 parser.close();
             } catch (IOException ignored) {
@@ -131,20 +158,34 @@ public final class MeterRecordCodec {
         }
 
         private RecordItem parseLine(int from, int to) {
-            try (JsonParser line = factory.createParser(body, from, to - from)) {
+            JsonParser line;
+            try {
+                line = factory.createParser(body, from, to - from);
+            } catch (IOException e) {
+                return RecordItem.unreadable(index++, lineNo, text(from, to), "record: not readable as JSON (" + e.getMessage() + ")");
+            }
+            try (line) {
                 JsonNode json = mapper.readTree(line);
+                if (json == null || json.isMissingNode()) {
+                    return RecordItem.unreadable(index++, lineNo, text(from, to), "record: not valid JSON (no value on the line)");
+                }
                 if (line.nextToken() != null) {
                     return RecordItem.unreadable(index++, lineNo, text(from, to),
                             "record: not valid JSON (unexpected content after the value at column "
                                     + line.currentLocation().getColumnNr() + ")");
                 }
                 return RecordItem.parsed(index++, lineNo, json);
+            } catch (NumberFormatException | ArithmeticException e) {
+                // a number Jackson cannot hold exactly, e.g. 1e999999999999999
+                return RecordItem.unreadable(index++, lineNo, text(from, to), "record: number out of range (" + e.getMessage() + ")");
             } catch (JsonProcessingException e) {
+                // limit violations (StreamConstraintsException) carry no location of their own
+                var at = e.getLocation() != null ? e.getLocation() : line.currentLocation();
                 return RecordItem.unreadable(index++, lineNo, text(from, to),
-                        "record: not valid JSON (" + e.getOriginalMessage() + " at column "
-                                + e.getLocation().getColumnNr() + ")");
+                        "record: not valid JSON (" + e.getOriginalMessage() + " at column " + at.getColumnNr() + ")");
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                // not text Jackson can decode (e.g. an invalid UTF-32 guess): this line only
+                return RecordItem.unreadable(index++, lineNo, text(from, to), "record: not readable as JSON (" + e.getMessage() + ")");
             }
         }
 
@@ -163,10 +204,15 @@ public final class MeterRecordCodec {
         void close() {
         }
 
+        private int items;
+
         @Override
         public boolean hasNext() {
             if (next == null && !finished) {
-                next = read();
+                next = ++items > MAX_RECORDS
+                        ? RecordItem.unreadable(-1, null, null, "body: more than " + MAX_RECORDS
+                                + " records in one message; the rest of the body is not read")
+                        : read();
                 if (next == null || next.index() < 0) {
                     finished = true;
                     close();

@@ -23,6 +23,7 @@ public final class RecordValidator {
     static final int MAX_DIMENSIONS = 64;
     static final int MAX_DIMENSION_KEY_LENGTH = 128;
     static final int MAX_DIMENSION_VALUE_LENGTH = 1024;
+    static final int MAX_DECIMAL_PLACES = 50;
     private static final int MAX_SHOWN_VALUE = 80;
 
     private final Clock clock;
@@ -82,12 +83,19 @@ public final class RecordValidator {
             reasons.add("meterValue: is required");
             return null;
         }
-        // the codec reads numbers exactly (BigDecimal/BigInteger), so a JSON number is always finite here
         if (!node.isNumber()) {
             reasons.add("meterValue: must be a finite number, was " + show(node));
             return null;
         }
-        return node.decimalValue();
+        // read exactly (BigDecimal); finite means within double range, and the decimal places are
+        // bounded so that exact sums cannot grow without limit (1e-999999 + 1 has a million digits)
+        BigDecimal value = node.decimalValue();
+        if (Double.isInfinite(value.doubleValue()) || value.scale() > MAX_DECIMAL_PLACES) {
+            reasons.add("meterValue: must be a finite number of at most " + MAX_DECIMAL_PLACES
+                    + " decimal places, was " + show(node));
+            return null;
+        }
+        return value;
     }
 
     private long meterTime(JsonNode json, List<String> reasons) {
@@ -136,13 +144,13 @@ public final class RecordValidator {
             }
             JsonNode value = entry.getValue();
             if (!value.isTextual()) {
-                reasons.add("dimensions." + key + ": must be a string, was " + show(value));
+                reasons.add(dimension(key) + ": must be a string, was " + show(value));
                 continue;
             }
             String text = value.textValue();
             int length = text.codePointCount(0, text.length());
             if (length > MAX_DIMENSION_VALUE_LENGTH) {
-                reasons.add("dimensions." + key + ": must be 0.." + MAX_DIMENSION_VALUE_LENGTH
+                reasons.add(dimension(key) + ": must be 0.." + MAX_DIMENSION_VALUE_LENGTH
                         + " characters, was " + length);
             }
             dimensions.put(key, text);
@@ -165,6 +173,11 @@ public final class RecordValidator {
             reasons.add("uniqueId: must be 1.." + MAX_NAME_LENGTH + " characters, was " + length);
         }
         return value;
+    }
+
+    /** {@code dimensions.az}, or {@code dimensions["odd key"]} (JSON-escaped) when the key is not a plain name. */
+    private static String dimension(String key) {
+        return key.matches("[A-Za-z0-9_-]{1,128}") ? "dimensions." + key : "dimensions[" + quote(key) + "]";
     }
 
     /** A missing field and an explicit JSON null both count as absent. */

@@ -147,4 +147,34 @@ class MeterRecordCodecTest {
         assertEquals(1, items.size());
         assertEquals("hello", items.get(0).raw());
     }
+
+    @Test
+    void deep_nesting_is_rejected_with_a_clear_reason() {
+        String deep = "{\"a\":" + "[".repeat(MeterRecordCodec.MAX_NESTING_DEPTH + 5) + "]".repeat(MeterRecordCodec.MAX_NESTING_DEPTH + 5) + "}";
+        List<RecordItem> items = split(REC + "\n" + deep + "\n" + REC);
+        assertEquals(3, items.size());
+        assertTrue(items.get(1).error().contains("nesting depth"), items.get(1).error());
+        assertTrue(items.get(2).json() != null, "the next line is read as usual");
+    }
+
+    @Test
+    void overlong_numbers_and_strings_are_rejected_with_a_clear_reason() {
+        List<RecordItem> items = split("{\"meterValue\":" + "9".repeat(MeterRecordCodec.MAX_NUMBER_LENGTH + 1) + "}\n"
+                + "{\"customerId\":\"" + "x".repeat(MeterRecordCodec.MAX_STRING_LENGTH + 1) + "\"}");
+        assertTrue(items.get(0).error().contains("Number value length"), items.get(0).error());
+        assertTrue(items.get(1).error().contains("String value length"), items.get(1).error());
+    }
+
+    @Test
+    void a_body_with_too_many_records_is_cut_with_a_body_error() {
+        StringBuilder body = new StringBuilder("[");
+        for (int i = 0; i <= MeterRecordCodec.MAX_RECORDS; i++) {
+            body.append(i == 0 ? "" : ",").append("1");
+        }
+        List<RecordItem> items = split(body.append("]").toString());
+        assertEquals(MeterRecordCodec.MAX_RECORDS + 1, items.size());
+        RecordItem last = items.get(items.size() - 1);
+        assertEquals(-1, last.index());
+        assertEquals("body: more than 100000 records in one message; the rest of the body is not read", last.error());
+    }
 }

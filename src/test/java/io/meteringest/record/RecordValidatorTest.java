@@ -65,7 +65,7 @@ class RecordValidatorTest {
         assertEquals(new BigDecimal("0.1"), validate(record("\"c\"", "\"m\"", "0.1", "1", null)).record().meterValue());
         assertEquals(new BigDecimal("-2.50"), validate(record("\"c\"", "\"m\"", "-2.50", "1", null)).record().meterValue());
         assertEquals(BigDecimal.ZERO, validate(record("\"c\"", "\"m\"", "0", "1", null)).record().meterValue());
-        assertEquals(new BigDecimal("1E+400"), validate(record("\"c\"", "\"m\"", "1e400", "1", null)).record().meterValue());
+        assertEquals(new BigDecimal("1E+300"), validate(record("\"c\"", "\"m\"", "1e300", "1", null)).record().meterValue());
     }
 
     @Test
@@ -102,6 +102,15 @@ class RecordValidatorTest {
         assertEquals(List.of("meterValue: must be a finite number, was \"5\""), reasons(record("\"c\"", "\"m\"", "\"5\"", "1", null)));
         assertEquals(List.of("meterValue: must be a finite number, was \"NaN\""), reasons(record("\"c\"", "\"m\"", "\"NaN\"", "1", null)));
         assertEquals(List.of("meterValue: must be a finite number, was {}"), reasons(record("\"c\"", "\"m\"", "{}", "1", null)));
+    }
+
+    @Test
+    void rejects_meter_values_beyond_double_range_or_with_unbounded_decimals() {
+        assertEquals(List.of("meterValue: must be a finite number of at most 50 decimal places, was 1E+400"),
+                reasons(record("\"c\"", "\"m\"", "1e400", "1", null)));
+        assertEquals(List.of("meterValue: must be a finite number of at most 50 decimal places, was 1E-999999"),
+                reasons(record("\"c\"", "\"m\"", "1e-999999", "1", null)));
+        assertTrue(validate(record("\"c\"", "\"m\"", "0." + "1".repeat(50), "1", null)).isAccepted());
     }
 
     @Test
@@ -146,6 +155,8 @@ class RecordValidatorTest {
         assertEquals(List.of("dimensions: must be an object of string to string, was [\"a\"]"),
                 reasons(valid("\"dimensions\":[\"a\"]")));
         assertEquals(List.of("dimensions.az: must be a string, was 1"), reasons(valid("\"dimensions\":{\"az\":1}")));
+        assertEquals(List.of("dimensions[\"a: b\\n\"]: must be a string, was 1"),
+                reasons(valid("\"dimensions\":{\"a: b\\n\":1}")));
         assertEquals(List.of("dimensions: key must be 1..128 characters, was 0 (\"\")"),
                 reasons(valid("\"dimensions\":{\"\":\"v\"}")));
         String longKey = "k".repeat(129);

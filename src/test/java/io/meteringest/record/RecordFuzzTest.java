@@ -1,0 +1,72 @@
+package io.meteringest.record;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Coverage-guided fuzzing (Jazzer) of codec + validator on arbitrary bytes: nothing but a rejection
+ * reason may come out of a bad body, and no accepted record may break a contract rule. Plain
+ * {@code ./mvnw verify} replays the committed seed corpus (RecordFuzzTestInputs/); CI fuzzes for
+ * 30 s with JAZZER_FUZZ=1; README gives the longer run.
+ */
+class RecordFuzzTest {
+
+    /** Every reason names its field first: a known field, a dimension (plain or JSON-quoted key), record or body. */
+    private static final java.util.regex.Pattern REASON = java.util.regex.Pattern.compile(
+            "(?s)(record|body|customerId|meterApiName|meterValue|meterTimeInMillis|uniqueId"
+                    + "|dimensions(\\.[A-Za-z0-9_-]+|\\[\"([^\"\\\\]|\\\\.)*(\"|\\.\\.\\.)\\])?): .+");
+    private static final Instant NOW = Instant.parse("2026-11-21T20:00:00Z");
+    private final MeterRecordCodec codec = new MeterRecordCodec();
+    private final RecordValidator validator = new RecordValidator(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofHours(1));
+
+    @FuzzTest(maxDuration = "30s")
+    void codec_and_validator_reject_cleanly_and_accept_only_valid_records(byte[] body) {
+        Iterator<RecordItem> items = codec.split(body);
+        int count = 0;
+        while (items.hasNext()) {
+            RecordItem item = items.next();
+            assertTrue(++count <= MeterRecordCodec.MAX_RECORDS + 1, "the record limit holds");
+            RecordOutcome outcome = validator.validate(item);
+            if (outcome.isAccepted()) {
+                holdsEveryRule(outcome.record());
+            } else {
+                assertFalse(outcome.reasons().isEmpty(), "a rejection says why");
+                outcome.reasons().forEach(reason -> assertTrue(REASON.matcher(reason).matches(), reason));
+            }
+        }
+    }
+
+    private static void holdsEveryRule(MeterRecord record) {
+        name(record.customerId());
+        name(record.meterApiName());
+        assertNotNull(record.meterValue());
+        assertTrue(record.meterTimeInMillis() > 0);
+        assertTrue(record.meterTimeInMillis() <= NOW.plus(Duration.ofHours(1)).toEpochMilli());
+        assertTrue(record.dimensions().size() <= 64);
+        for (Map.Entry<String, String> entry : record.dimensions().entrySet()) {
+            int key = entry.getKey().codePointCount(0, entry.getKey().length());
+            assertTrue(key >= 1 && key <= 128);
+            assertTrue(entry.getValue().codePointCount(0, entry.getValue().length()) <= 1024);
+        }
+        if (record.uniqueId() != null) {
+            int length = record.uniqueId().codePointCount(0, record.uniqueId().length());
+            assertTrue(length >= 1 && length <= 256);
+        }
+    }
+
+    private static void name(String value) {
+        assertNotNull(value);
+        int length = value.codePointCount(0, value.length());
+        assertTrue(length >= 1 && length <= 256);
+        assertTrue(value.codePoints().noneMatch(Character::isISOControl));
+    }
+}
