@@ -198,19 +198,21 @@ public final class UsageStore {
                         }
                     }
                 }
-                withRows.add(new Flush(flush.id(), flush.createdAt(), List.copyOf(rows)));
+                if (!rows.isEmpty()) {
+                    withRows.add(new Flush(flush.id(), flush.createdAt(), List.copyOf(rows)));
+                }
             }
             return withRows;
         });
     }
 
-    /** Records that a flush's objects are in S3; its rows are no longer needed. */
+    /**
+     * Records that a flush's objects are in S3. Its rows stay until pruned: another instance may be
+     * writing the same flush right now and must find the same rows, or it would overwrite the
+     * objects with fewer.
+     */
     public void markWritten(String flushId) {
-        inTransaction(connection -> {
-            update(connection, "UPDATE usage_flush SET written = TRUE WHERE flush_id = ?", flushId);
-            update(connection, "DELETE FROM usage_flush_row WHERE flush_id = ?", flushId);
-            return null;
-        });
+        inTransaction(connection -> update(connection, "UPDATE usage_flush SET written = TRUE WHERE flush_id = ?", flushId));
     }
 
     /** Forgets record keys, message ids and written flushes older than {@code ingest.dedup.retention}. */
@@ -219,6 +221,8 @@ public final class UsageStore {
         return inTransaction(connection ->
                 update(connection, "DELETE FROM seen_record WHERE seen_at < ?", before)
                         + update(connection, "DELETE FROM processed_message WHERE processed_at < ?", before)
+                        + update(connection, "DELETE FROM usage_flush_row WHERE flush_id IN (SELECT flush_id FROM usage_flush"
+                                + " WHERE written = TRUE AND created_at < ?)", before)
                         + update(connection, "DELETE FROM usage_flush WHERE written = TRUE AND created_at < ?", before));
     }
 

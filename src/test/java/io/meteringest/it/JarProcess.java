@@ -19,10 +19,13 @@ final class JarProcess implements AutoCloseable {
 
     private final Process process;
     private final Path log;
+    /** AWS calls the process made (AwsCallRecorder), checked against docker/iam-policy.json on close; null: not checked */
+    private final Path awsCalls;
 
-    private JarProcess(Process process, Path log) {
+    private JarProcess(Process process, Path log, Path awsCalls) {
         this.process = process;
         this.log = log;
+        this.awsCalls = awsCalls;
     }
 
     /** {@code java -Dk=v... -jar target/meter-ingest.jar args...} in the project folder. */
@@ -38,13 +41,20 @@ final class JarProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         systemProperties.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        // the app against AWS (not the embedded servers it sets up itself), and the operations commands
+        boolean production = "false".equals(systemProperties.get("ingest.embedded"))
+                || args.length > 0 && !args[0].equals("send");
+        Path awsCalls = production ? Files.createTempFile("meter-ingest-aws-calls-", ".txt") : null;
+        if (awsCalls != null) {
+            command.add("-Dingest.audit.aws-calls-file=" + awsCalls);
+        }
         command.add("-jar");
         command.add(JAR.toAbsolutePath().toString());
         command.addAll(List.of(args));
         Path log = Files.createTempFile("meter-ingest-", ".log");
         Process process = new ProcessBuilder(command).directory(folder.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
-        return new JarProcess(process, log);
+        return new JarProcess(process, log, awsCalls);
     }
 
     String output() {
@@ -85,8 +95,26 @@ final class JarProcess implements AutoCloseable {
                 "no stack trace expected:\n" + output);
     }
 
+    /** Ends the process, then fails if it made an AWS call that docker/iam-policy.json does not allow. */
     @Override
     public void close() {
         process.destroyForcibly();
+        if (awsCalls != null) {
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+                java.util.Set<String> missing = IamPolicy.missing(Files.readAllLines(awsCalls));
+                org.junit.jupiter.api.Assertions.assertEquals(java.util.Set.of(), missing,
+                        "AWS calls the app made that docker/iam-policy.json does not allow");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The AWS calls recorded so far (empty when not recorded). */
+    List<String> awsCalls() throws IOException {
+        return awsCalls == null ? List.of() : Files.readAllLines(awsCalls);
     }
 }

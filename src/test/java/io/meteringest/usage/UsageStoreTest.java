@@ -208,6 +208,34 @@ class UsageStoreTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgresql"})
+    void a_flush_marked_written_keeps_its_rows_and_an_empty_flush_is_never_written(String database) throws Exception {
+        UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
+        store.account(msg(), batch(record("a", "1", T0, null), record("b", "2", T0, null)));
+        String id = store.closeWindows(true);
+        store.markWritten(id);
+        // another instance may be writing this flush right now and must still find all its rows
+        assertEquals(2, count("SELECT COUNT(*) FROM usage_flush_row WHERE flush_id = '" + id + "'"));
+        assertEquals(List.of(), store.pendingFlushes());
+        execute("INSERT INTO usage_flush (flush_id, created_at, written) VALUES ('empty', 1, FALSE)");
+        assertEquals(List.of(), store.pendingFlushes(), "a flush without rows is never written over real objects");
+    }
+
+    private long count(String sql) throws Exception {
+        try (var connection = pools.get(0).getConnection(); var statement = connection.createStatement();
+             var rs = statement.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private void execute(String sql) throws Exception {
+        try (var connection = pools.get(0).getConnection(); var statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
     void pruning_forgets_keys_after_the_retention(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         store.account("m-1", batch(record("c", "5", T0, "u-1")));
