@@ -15,8 +15,8 @@ import java.util.Map;
 /**
  * Coverage-guided fuzzing (Jazzer) of codec + validator on arbitrary bytes: nothing but a rejection
  * reason may come out of a bad body, and no accepted record may break a contract rule. Plain
- * {@code ./mvnw verify} replays the committed seed corpus (RecordFuzzTestInputs/); CI fuzzes for
- * 30 s with JAZZER_FUZZ=1; README gives the longer run.
+ * {@code ./mvnw verify} replays the committed seed corpus (RecordFuzzTestInputs/); JAZZER_FUZZ=1
+ * fuzzes for 30 s; README gives the longer run.
  */
 class RecordFuzzTest {
 
