@@ -32,6 +32,9 @@ public final class AwsProbe extends AbstractHealthCheck {
     private volatile String problem = "not probed yet";
     private SqsClient sqs;
     private S3Client s3;
+    /** looked up once: queue URLs do not change while the queues exist */
+    private String queueUrl;
+    private String deadLetterQueueUrl;
     private boolean gaugesRegistered;
 
     public AwsProbe(CamelContext context, UsageStore store, String queue, String deadLetterQueue, String bucket) {
@@ -64,13 +67,13 @@ public final class AwsProbe extends AbstractHealthCheck {
         try {
             clients();
             Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(b -> b
-                    .queueUrl(sqs.getQueueUrl(q -> q.queueName(queue)).queueUrl())
+                    .queueUrl(queueUrl)
                     .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
                             QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
             queueDepth.set(Long.parseLong(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)));
             inFlight.set(Long.parseLong(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)));
             deadLetterDepth.set(Long.parseLong(sqs.getQueueAttributes(b -> b
-                    .queueUrl(sqs.getQueueUrl(q -> q.queueName(deadLetterQueue)).queueUrl())
+                    .queueUrl(deadLetterQueueUrl)
                     .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)).attributes()
                     .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)));
         } catch (RuntimeException e) {
@@ -96,6 +99,10 @@ public final class AwsProbe extends AbstractHealthCheck {
         if (sqs == null) {
             sqs = AwsClients.sqs(context);
             s3 = AwsClients.s3(context);
+        }
+        if (queueUrl == null) {
+            queueUrl = sqs.getQueueUrl(q -> q.queueName(queue)).queueUrl();
+            deadLetterQueueUrl = sqs.getQueueUrl(q -> q.queueName(deadLetterQueue)).queueUrl();
         }
     }
 

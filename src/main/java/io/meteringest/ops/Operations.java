@@ -47,7 +47,7 @@ public final class Operations implements OperationsMBean {
 
     @Override
     public int redrive(int max) {
-        try (SqsClient sqs = sqs()) {
+        try (SqsClient sqs = AwsClients.sqs(context)) {
             String from = sqs.getQueueUrl(b -> b.queueName(deadLetterQueue)).queueUrl();
             String to = sqs.getQueueUrl(b -> b.queueName(queue)).queueUrl();
             int moved = 0;
@@ -90,7 +90,7 @@ public final class Operations implements OperationsMBean {
         int messages = 0;
         int alreadyAccounted = 0;
         long accounted = 0;
-        try (S3Client s3 = s3(); ProducerTemplate template = context.createProducerTemplate()) {
+        try (S3Client s3 = AwsClients.s3(context); ProducerTemplate template = context.createProducerTemplate()) {
             for (Instant hour = start.truncatedTo(ChronoUnit.HOURS); hour.isBefore(end); hour = hour.plus(1, ChronoUnit.HOURS)) {
                 String prefix = "raw/" + S3Keys.hourPath(Long.toString(hour.toEpochMilli())) + "/";
                 long hourMillis = hour.toEpochMilli();
@@ -162,11 +162,5 @@ public final class Operations implements OperationsMBean {
         };
     }
 
-    private SqsClient sqs() {
-        return AwsClients.sqs(context);
-    }
 
-    private S3Client s3() {
-        return AwsClients.s3(context);
-    }
 }

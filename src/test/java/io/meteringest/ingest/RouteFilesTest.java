@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meteringest.WorkedExample;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -66,31 +67,8 @@ class RouteFilesTest extends PipelineTestSupport {
                     Files.copy(file, dir.resolve(file.getFileName()));
                 }
             }
-            Path router = dir.resolve("usage-route.camel.yaml");
-            String original = Files.readString(router);
-            String edited = original.replace(
-                    "        - choice:\n            otherwise:\n",
-                    "        - choice:\n"
-                            + "            when:\n"
-                            + "              - simple: \"${body.meterApiName} == 'ComputeHours'\"\n"
-                            + "                steps:\n"
-                            + "                  - to: direct:usage-aggregate-compute-hours\n"
-                            + "            otherwise:\n");
-            if (edited.equals(original)) {
-                throw new IllegalStateException("usage-route.camel.yaml no longer has the shape README's example edits");
-            }
-            Files.writeString(router, edited);
-            Files.writeString(dir.resolve("usage-aggregate-compute-hours.camel.yaml"), """
-                    - route:
-                        id: usage-aggregate-compute-hours
-                        description: "Aggregation endpoint for ComputeHours records"
-                        from:
-                          uri: direct:usage-aggregate-compute-hours
-                          steps:
-                            - bean:
-                                ref: usageAccounting
-                                method: "add(${exchangeProperty.usageBatch}, ${body}, 'usage-aggregate-compute-hours')"
-                    """);
+            WorkedExample.routeComputeHours(dir);
+            WorkedExample.addEndpoint(dir);
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meteringest.WorkedExample;
 import io.meteringest.local.EmbeddedAws;
 import io.meteringest.local.FreePort;
 import java.nio.file.Files;
@@ -96,25 +97,9 @@ class LifecycleIT {
             app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
             Path routes = folder.resolve("routes");
             // README "Changing routes": ComputeHours to an endpoint of its own, which says so in the log
-            Files.writeString(routes.resolve("usage-aggregate-compute-hours.camel.yaml"), """
-                    - route:
-                        id: usage-aggregate-compute-hours
-                        description: "Aggregation endpoint for ComputeHours records"
-                        from:
-                          uri: direct:usage-aggregate-compute-hours
-                          steps:
-                            - log: "compute-hours endpoint took a record of ${body.record.customerId}"
-                            - bean:
-                                ref: usageAccounting
-                                method: "add(${exchangeProperty.usageBatch}, ${body}, 'usage-aggregate-compute-hours')"
-                    """);
+            WorkedExample.addEndpoint(routes);
             app.awaitOutput("usage-aggregate-compute-hours", Duration.ofSeconds(30));
-            Path router = routes.resolve("usage-route.camel.yaml");
-            Files.writeString(router, Files.readString(router).replace(
-                    "        - choice:\n            otherwise:\n",
-                    "        - choice:\n            when:\n              - simple: \"${body.meterApiName} == 'ComputeHours'\"\n"
-                            + "                steps:\n                  - to: direct:usage-aggregate-compute-hours\n"
-                            + "            otherwise:\n"));
+            WorkedExample.routeComputeHours(routes);
             await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ofSeconds(2)).until(() ->
                     app.output().split("usage-route", -1).length > 3);
             try (JarProcess sender = JarProcess.startIn(Path.of("."), Map.of("ingest.local.sqs-port", String.valueOf(sqsPort)),
