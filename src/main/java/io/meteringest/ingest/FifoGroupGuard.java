@@ -32,6 +32,8 @@ public final class FifoGroupGuard {
     private final Clock clock;
     private final Map<String, Block> blocked = new ConcurrentHashMap<>();
     private final AtomicLong released = new AtomicLong();
+    /** queue name -> URL, looked up once: a release happens when SQS may be struggling */
+    private final Map<String, String> queueUrls = new ConcurrentHashMap<>();
 
     public FifoGroupGuard(Clock clock) {
         this.clock = clock;
@@ -77,11 +79,12 @@ public final class FifoGroupGuard {
         return released.get();
     }
 
-    private static void release(Exchange exchange, String messageId, String group, int seconds) {
+    private void release(Exchange exchange, String messageId, String group, int seconds) {
         LOG.info("message {} released for {}s: an earlier message of group {} failed", messageId, seconds, group);
         Sqs2Endpoint endpoint = (Sqs2Endpoint) exchange.getFromEndpoint();
         var client = endpoint.getClient();
-        String queueUrl = client.getQueueUrl(b -> b.queueName(endpoint.getConfiguration().getQueueName())).queueUrl();
+        String queueUrl = queueUrls.computeIfAbsent(endpoint.getConfiguration().getQueueName(),
+                name -> client.getQueueUrl(b -> b.queueName(name)).queueUrl());
         client.changeMessageVisibility(ChangeMessageVisibilityRequest.builder()
                 .queueUrl(queueUrl)
                 .receiptHandle(exchange.getIn().getHeader(Sqs2Constants.RECEIPT_HANDLE, String.class))

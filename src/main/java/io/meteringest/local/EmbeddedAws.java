@@ -5,12 +5,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Props;
 import org.elasticmq.NodeAddress;
+import org.elasticmq.StrictSQSLimits$;
+import org.elasticmq.actor.QueueManagerActor;
 import org.elasticmq.rest.sqs.SQSRestServer;
 import org.elasticmq.rest.sqs.SQSRestServerBuilder;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import scala.Option;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -32,6 +38,9 @@ public final class EmbeddedAws implements AutoCloseable {
 
     private final Path s3Dir;
     private SQSRestServer sqsServer;
+    // queues and messages live here, apart from the HTTP server, so stopSqs/restartSqs is an outage, not a data loss
+    private ActorSystem sqsActors;
+    private ActorRef queueManager;
     private S3Proxy s3Proxy;
     private int sqsPort;
     private int s3Port;
@@ -52,7 +61,13 @@ public final class EmbeddedAws implements AutoCloseable {
     }
 
     private void startSqs(int port) {
-        sqsServer = SQSRestServerBuilder.withInterface(HOST).withPort(port)
+        if (sqsActors == null) {
+            sqsActors = ActorSystem.create("elasticmq");
+            queueManager = sqsActors.actorOf(Props.create(QueueManagerActor.class,
+                    new org.elasticmq.util.NowProvider(), StrictSQSLimits$.MODULE$, Option.empty()));
+        }
+        sqsServer = SQSRestServerBuilder.withActorSystem(sqsActors).withQueueManagerActor(queueManager)
+                .withInterface(HOST).withPort(port)
                 .withServerAddress(new NodeAddress("http", HOST, port, ""))
                 .withAWSRegion(REGION).start();
         sqsServer.waitUntilStarted();
@@ -85,7 +100,7 @@ public final class EmbeddedAws implements AutoCloseable {
         }
     }
 
-    /** Stops ElasticMQ only (fault injection: "SQS is down"); its in-memory queues are gone. */
+    /** Stops ElasticMQ's HTTP server only (fault injection: "SQS is down"); its queues and messages stay. */
     public void stopSqs() {
         if (sqsServer != null) {
             sqsServer.stopAndWait();
@@ -93,7 +108,7 @@ public final class EmbeddedAws implements AutoCloseable {
         }
     }
 
-    /** Starts ElasticMQ again on its port; create the queues again. */
+    /** Starts ElasticMQ's HTTP server again on its port, over the same queues. */
     public void restartSqs() {
         startSqs(sqsPort);
     }
@@ -171,9 +186,10 @@ public final class EmbeddedAws implements AutoCloseable {
     @Override
     public void close() throws Exception {
         stopS3();
-        if (sqsServer != null) {
-            sqsServer.stopAndWait();
-            sqsServer = null;
+        stopSqs();
+        if (sqsActors != null) {
+            scala.concurrent.Await.result(sqsActors.terminate(), scala.concurrent.duration.Duration.create(10, "s"));
+            sqsActors = null;
         }
     }
 }

@@ -365,7 +365,21 @@ public final class UsageStore {
         T run(Connection connection) throws SQLException;
     }
 
-    /** Runs {@code work} in one transaction, from the start again when it loses a race. */
+    /** Serialization failure, deadlock, lock timeout or a concurrent insert of the same key: worth another go. */
+    private static boolean isConflict(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("40") || state.equals("23505") || state.equals("HYT00") || state.equals("90131")
+                        || state.equals("55P03")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Runs {@code work} in one transaction, from the start again when it loses a race with another instance. */
     private <T> T inTransaction(Work<T> work) {
         SQLException last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -380,8 +394,12 @@ public final class UsageStore {
                     throw e;
                 }
             } catch (SQLException e) {
+                if (!isConflict(e)) {
+                    // the store is down or refuses the statement: retrying here would only hold the message longer
+                    throw new IllegalStateException("usage store unavailable: " + e.getMessage(), e);
+                }
                 last = e;
-                LOG.debug("store transaction attempt {} failed: {}", attempt, e.getMessage());
+                LOG.debug("store transaction attempt {} lost a race: {}", attempt, e.getMessage());
                 try {
                     Thread.sleep(20L * attempt);
                 } catch (InterruptedException interrupted) {

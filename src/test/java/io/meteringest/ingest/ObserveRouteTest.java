@@ -64,7 +64,6 @@ class ObserveRouteTest extends PipelineTestSupport {
             assertEquals(200, get("/observe/health/live").statusCode());
         } finally {
             servers().restartSqs();
-            servers().createQueues(queue, deadLetterQueue, MAX_RECEIVE_COUNT);
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> get("/observe/health/ready").statusCode() == 200);
     }

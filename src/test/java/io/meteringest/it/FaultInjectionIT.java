@@ -93,15 +93,151 @@ class FaultInjectionIT {
                 // the dead-lettered ones were archived after the redrive, under their new message ids
                 assertEquals(sent.size(), raw.size(), "each body archived once");
             }
-            List<String> rows = new ArrayList<>();
-            for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket("meter-ingest").prefix("usage/")).contents()) {
-                if (object.key().endsWith(".ndjson")) {
-                    rows.addAll(s3.getObjectAsBytes(b -> b.bucket("meter-ingest").key(object.key()))
-                            .asString(StandardCharsets.UTF_8).lines().toList());
-                }
-            }
-            assertEquals(List.of(), workload.differences(rows), "totals after the outage and the redrive");
+            assertEquals(List.of(), workload.differences(usageRows(s3)), "totals after the outage and the redrive");
         }
+    }
+
+    @Test
+    void sqs_down_for_20_seconds_the_consumer_backs_off_resumes_by_itself_and_loses_nothing() throws Exception {
+        UsageWorkload workload = new UsageWorkload(System.nanoTime(), 120, 10, 20, System.currentTimeMillis());
+        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, work.resolve("s3"));
+             SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
+            aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 20);
+            aws.createBucket("meter-ingest");
+            String queueUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
+            Map<String, String> props = new HashMap<>(aws.camelProperties());
+            props.put("ingest.embedded", "false");
+            props.put("camel.management.port", String.valueOf(FreePort.find()));
+            props.put("ingest.store.url", "jdbc:h2:file:" + work.resolve("store").toAbsolutePath() + ";WRITE_DELAY=0");
+            props.put("ingest.aggregation.grace", "PT1S");
+            props.put("ingest.aggregation.flush-interval", "2000");
+            // short receives: the worst case for a consumer that would retry in a tight loop
+            props.put("camel.component.aws2-sqs.wait-time-seconds", "1");
+            List<String> sent = new ArrayList<>();
+            int half = workload.messages.size() / 2;
+            try (JarProcess app = JarProcess.start(props)) {
+                app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
+                for (UsageWorkload.Message message : workload.messages.subList(0, half)) {
+                    sent.add(send(sqs, queueUrl, message));
+                }
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> count(app.output(), " done: ") >= half / 2);
+
+                aws.stopSqs();
+                int before = sqsCalls(app).size();
+                Thread.sleep(Duration.ofSeconds(20).toMillis());
+                List<String> calls = sqsCalls(app);
+                aws.restartSqs();
+                List<String> outage = calls.subList(before, calls.size());
+                int during = outage.size();
+                // the poll loop: a 1 s receive in a loop would be 20+ calls, a tight retry loop thousands; Camel's
+                // backoff (one failed poll skips the next 10) leaves a few polls, each with the SDK's 3 attempts
+                long receives = outage.stream().filter(c -> c.equals("Sqs:ReceiveMessage")).count();
+                String seen = during + " " + outage.stream().collect(java.util.stream.Collectors.groupingBy(c -> c,
+                        java.util.stream.Collectors.counting()));
+                System.out.println("SQS calls during the 20 s outage: " + seen);
+                assertTrue(receives <= 20, "SQS calls while SQS was down for 20 s: " + seen);
+                // the rest is bounded by the messages in flight when it went down (delete or release each, 3 attempts)
+                assertTrue(during <= receives + 3 * 2 * 10 + 10, "SQS calls while SQS was down for 20 s: " + seen);
+                assertTrue(during > 0, "the consumer kept trying while SQS was down");
+
+                for (UsageWorkload.Message message : workload.messages.subList(half, workload.messages.size())) {
+                    sent.add(send(sqs, queueUrl, message));
+                }
+                // resumes by itself: nobody restarts the route or the process
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> count(app.output(), " done: ") >= sent.size() && messages(sqs, queueUrl) == 0);
+                String dlqUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest-dlq.fifo")).queueUrl();
+                assertEquals(0, messages(sqs, dlqUrl), "nothing dead-lettered");
+                assertEquals(0, app.terminate(Duration.ofSeconds(90)), app.output());
+            }
+            List<String> raw = s3.listObjectsV2Paginator(b -> b.bucket("meter-ingest").prefix("raw/")).contents()
+                    .stream().map(S3Object::key).map(k -> k.substring(k.lastIndexOf('/') + 1)).toList();
+            assertEquals(List.of(), sent.stream().filter(id -> !raw.contains(id)).toList(), "sent but not archived");
+            assertEquals(List.of(), workload.differences(usageRows(s3)), "totals after the SQS outage");
+        }
+    }
+
+    @Test
+    void store_down_keeps_messages_on_the_queue_takes_readiness_down_and_resumes_when_it_returns() throws Exception {
+        UsageWorkload workload = new UsageWorkload(System.nanoTime(), 60, 10, 10, System.currentTimeMillis());
+        int storePort = FreePort.find();
+        // the usage store as a database server the test can stop and start: H2 in server mode
+        String[] storeServer = {"-tcp", "-tcpPort", String.valueOf(storePort), "-ifNotExists",
+                "-baseDir", work.resolve("store").toAbsolutePath().toString()};
+        org.h2.tools.Server store = org.h2.tools.Server.createTcpServer(storeServer).start();
+        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, work.resolve("s3"));
+             SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
+            aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 20);
+            aws.createBucket("meter-ingest");
+            String queueUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
+            int managementPort = FreePort.find();
+            Map<String, String> props = new HashMap<>(aws.camelProperties());
+            props.put("ingest.embedded", "false");
+            props.put("camel.management.port", String.valueOf(managementPort));
+            props.put("ingest.store.url", "jdbc:h2:tcp://127.0.0.1:" + storePort + "/usage-store");
+            props.put("ingest.probe-interval", "1000");
+            props.put("ingest.aggregation.grace", "PT1S");
+            props.put("ingest.aggregation.flush-interval", "2000");
+            props.put("camel.component.aws2-sqs.wait-time-seconds", "1");
+            props.put("camel.component.aws2-sqs.visibility-timeout", "5");
+            List<String> sent = new ArrayList<>();
+            int half = workload.messages.size() / 2;
+            try (JarProcess app = JarProcess.start(props)) {
+                app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
+                for (UsageWorkload.Message message : workload.messages.subList(0, half)) {
+                    sent.add(send(sqs, queueUrl, message));
+                }
+                await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> count(app.output(), " done: ") >= half && messages(sqs, queueUrl) == 0);
+                await().atMost(Duration.ofSeconds(15)).until(() -> ready(managementPort) == 200);
+
+                store.stop();
+                for (UsageWorkload.Message message : workload.messages.subList(half, workload.messages.size())) {
+                    sent.add(send(sqs, queueUrl, message));
+                }
+                await().atMost(Duration.ofSeconds(20)).until(() -> ready(managementPort) == 503);
+                // 15 s of outage, three visibility timeouts: nothing is accounted or deleted
+                Thread.sleep(Duration.ofSeconds(15).toMillis());
+                assertEquals(half, count(app.output(), " done: "), "messages done while the store was down");
+                assertEquals(sent.size() - half, messages(sqs, queueUrl), "messages kept on the queue");
+                assertEquals(503, ready(managementPort));
+
+                store = org.h2.tools.Server.createTcpServer(storeServer).start();
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> count(app.output(), " done: ") >= sent.size() && messages(sqs, queueUrl) == 0);
+                await().atMost(Duration.ofSeconds(15)).until(() -> ready(managementPort) == 200);
+                String dlqUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest-dlq.fifo")).queueUrl();
+                assertEquals(0, messages(sqs, dlqUrl), "nothing dead-lettered");
+                assertEquals(0, app.terminate(Duration.ofSeconds(90)), app.output());
+            }
+            assertEquals(List.of(), workload.differences(usageRows(s3)), "totals after the store outage");
+        } finally {
+            store.stop();
+        }
+    }
+
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+
+    private static int ready(int managementPort) throws Exception {
+        return HTTP.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + managementPort + "/observe/health/ready")).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static List<String> sqsCalls(JarProcess app) throws java.io.IOException {
+        return app.awsCalls().stream().filter(call -> call.startsWith("Sqs:")).toList();
+    }
+
+    private static List<String> usageRows(S3Client s3) {
+        List<String> rows = new ArrayList<>();
+        for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket("meter-ingest").prefix("usage/")).contents()) {
+            if (object.key().endsWith(".ndjson")) {
+                rows.addAll(s3.getObjectAsBytes(b -> b.bucket("meter-ingest").key(object.key()))
+                        .asString(StandardCharsets.UTF_8).lines().toList());
+            }
+        }
+        return rows;
     }
 
     private static String send(SqsClient sqs, String queueUrl, UsageWorkload.Message message) {

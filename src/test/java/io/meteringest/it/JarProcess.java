@@ -21,11 +21,14 @@ final class JarProcess implements AutoCloseable {
     private final Path log;
     /** AWS calls the process made (AwsCallRecorder), checked against docker/iam-policy.json on close; null: not checked */
     private final Path awsCalls;
+    /** values that must never show in the log: checked on close, for every run of every IT */
+    private final List<String> secrets;
 
-    private JarProcess(Process process, Path log, Path awsCalls) {
+    private JarProcess(Process process, Path log, Path awsCalls, List<String> secrets) {
         this.process = process;
         this.log = log;
         this.awsCalls = awsCalls;
+        this.secrets = secrets;
     }
 
     /** {@code java -Dk=v... -jar target/meter-ingest.jar args...} in the project folder. */
@@ -54,7 +57,7 @@ final class JarProcess implements AutoCloseable {
         Path log = Files.createTempFile("meter-ingest-", ".log");
         Process process = new ProcessBuilder(command).directory(folder.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
-        return new JarProcess(process, log, awsCalls);
+        return new JarProcess(process, log, awsCalls, secrets(systemProperties));
     }
 
     String output() {
@@ -95,10 +98,42 @@ final class JarProcess implements AutoCloseable {
                 "no stack trace expected:\n" + output);
     }
 
-    /** Ends the process, then fails if it made an AWS call that docker/iam-policy.json does not allow. */
+    /**
+     * The secrets given to the process (AWS secret keys, passwords) and the marks of a signed request
+     * (an Authorization header, a session token) that a log must not show.
+     */
+    private static List<String> secrets(Map<String, String> systemProperties) {
+        List<String> secrets = new ArrayList<>(List.of(io.meteringest.local.EmbeddedAws.SECRET_KEY,
+                "AWS4-HMAC-SHA256", "Authorization:", "X-Amz-Security-Token"));
+        systemProperties.forEach((key, value) -> {
+            // a test password that is also the user or database name shows legitimately in a JDBC URL
+            boolean alsoElsewhere = systemProperties.entrySet().stream()
+                    .anyMatch(e -> !e.getKey().equals(key) && e.getValue().contains(value));
+            if ((key.endsWith("secret-key") || key.endsWith("password")) && !value.isEmpty() && !alsoElsewhere) {
+                secrets.add(value);
+            }
+        });
+        return secrets;
+    }
+
+    /**
+     * Ends the process, then fails if its log shows a secret, or if it made an AWS call that
+     * docker/iam-policy.json does not allow.
+     */
     @Override
     public void close() {
         process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String output = output();
+        for (String secret : secrets) {
+            org.junit.jupiter.api.Assertions.assertFalse(output.toLowerCase(java.util.Locale.ROOT)
+                    .contains(secret.toLowerCase(java.util.Locale.ROOT)), "a secret (" + secret.charAt(0)
+                    + "...) in the log of " + log);
+        }
         if (awsCalls != null) {
             try {
                 process.waitFor(10, TimeUnit.SECONDS);
