@@ -37,18 +37,10 @@ class FaultInjectionIT {
         UsageWorkload workload = new UsageWorkload(System.nanoTime(), 240, 10, 30, System.currentTimeMillis());
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, work.resolve("s3"));
              SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
-            aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 20);
-            aws.createBucket("meter-ingest");
+            Map<String, String> props = appOn(aws);
             String queueUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
             int jmxPort = FreePort.find();
-            Map<String, String> props = new HashMap<>(aws.camelProperties());
-            props.put("ingest.embedded", "false");
             props.put("ingest.jmx.port", String.valueOf(jmxPort));
-            props.put("camel.management.port", String.valueOf(FreePort.find()));
-            props.put("ingest.store.url", "jdbc:h2:file:" + work.resolve("store").toAbsolutePath() + ";WRITE_DELAY=0");
-            props.put("ingest.aggregation.grace", "PT1S");
-            props.put("ingest.aggregation.flush-interval", "2000");
-            props.put("camel.component.aws2-sqs.wait-time-seconds", "1");
             List<String> sent = new ArrayList<>();
             try (JarProcess app = JarProcess.start(props)) {
                 app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
@@ -102,24 +94,14 @@ class FaultInjectionIT {
         UsageWorkload workload = new UsageWorkload(System.nanoTime(), 120, 10, 20, System.currentTimeMillis());
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, work.resolve("s3"));
              SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
-            aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 20);
-            aws.createBucket("meter-ingest");
+            // its 1 s receives are the worst case for a consumer that would retry in a tight loop
+            Map<String, String> props = appOn(aws);
             String queueUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
-            Map<String, String> props = new HashMap<>(aws.camelProperties());
-            props.put("ingest.embedded", "false");
-            props.put("camel.management.port", String.valueOf(FreePort.find()));
-            props.put("ingest.store.url", "jdbc:h2:file:" + work.resolve("store").toAbsolutePath() + ";WRITE_DELAY=0");
-            props.put("ingest.aggregation.grace", "PT1S");
-            props.put("ingest.aggregation.flush-interval", "2000");
-            // short receives: the worst case for a consumer that would retry in a tight loop
-            props.put("camel.component.aws2-sqs.wait-time-seconds", "1");
             List<String> sent = new ArrayList<>();
             int half = workload.messages.size() / 2;
             try (JarProcess app = JarProcess.start(props)) {
                 app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
-                for (UsageWorkload.Message message : workload.messages.subList(0, half)) {
-                    sent.add(send(sqs, queueUrl, message));
-                }
+                sendAll(sqs, queueUrl, workload.messages.subList(0, half), sent);
                 await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                         .until(() -> count(app.output(), " done: ") >= half / 2);
 
@@ -141,9 +123,7 @@ class FaultInjectionIT {
                 assertTrue(during <= receives + 3 * 2 * 10 + 10, "SQS calls while SQS was down for 20 s: " + seen);
                 assertTrue(during > 0, "the consumer kept trying while SQS was down");
 
-                for (UsageWorkload.Message message : workload.messages.subList(half, workload.messages.size())) {
-                    sent.add(send(sqs, queueUrl, message));
-                }
+                sendAll(sqs, queueUrl, workload.messages.subList(half, workload.messages.size()), sent);
                 // resumes by itself: nobody restarts the route or the process
                 await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
                         .until(() -> count(app.output(), " done: ") >= sent.size() && messages(sqs, queueUrl) == 0);
@@ -168,34 +148,23 @@ class FaultInjectionIT {
         org.h2.tools.Server store = org.h2.tools.Server.createTcpServer(storeServer).start();
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, work.resolve("s3"));
              SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
-            aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 20);
-            aws.createBucket("meter-ingest");
+            Map<String, String> props = appOn(aws);
             String queueUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
-            int managementPort = FreePort.find();
-            Map<String, String> props = new HashMap<>(aws.camelProperties());
-            props.put("ingest.embedded", "false");
-            props.put("camel.management.port", String.valueOf(managementPort));
+            int managementPort = Integer.parseInt(props.get("camel.management.port"));
             props.put("ingest.store.url", "jdbc:h2:tcp://127.0.0.1:" + storePort + "/usage-store");
             props.put("ingest.probe-interval", "1000");
-            props.put("ingest.aggregation.grace", "PT1S");
-            props.put("ingest.aggregation.flush-interval", "2000");
-            props.put("camel.component.aws2-sqs.wait-time-seconds", "1");
             props.put("camel.component.aws2-sqs.visibility-timeout", "5");
             List<String> sent = new ArrayList<>();
             int half = workload.messages.size() / 2;
             try (JarProcess app = JarProcess.start(props)) {
                 app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
-                for (UsageWorkload.Message message : workload.messages.subList(0, half)) {
-                    sent.add(send(sqs, queueUrl, message));
-                }
+                sendAll(sqs, queueUrl, workload.messages.subList(0, half), sent);
                 await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
                         .until(() -> count(app.output(), " done: ") >= half && messages(sqs, queueUrl) == 0);
                 await().atMost(Duration.ofSeconds(15)).until(() -> ready(managementPort) == 200);
 
                 store.stop();
-                for (UsageWorkload.Message message : workload.messages.subList(half, workload.messages.size())) {
-                    sent.add(send(sqs, queueUrl, message));
-                }
+                sendAll(sqs, queueUrl, workload.messages.subList(half, workload.messages.size()), sent);
                 await().atMost(Duration.ofSeconds(20)).until(() -> ready(managementPort) == 503);
                 // 15 s of outage, three visibility timeouts: nothing is accounted or deleted
                 Thread.sleep(Duration.ofSeconds(15).toMillis());
@@ -238,6 +207,26 @@ class FaultInjectionIT {
             }
         }
         return rows;
+    }
+
+    /** Creates the queues and the bucket; the jar's settings against them: short receives, quick flushes. */
+    private Map<String, String> appOn(EmbeddedAws aws) throws java.io.IOException {
+        aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 20);
+        aws.createBucket("meter-ingest");
+        Map<String, String> props = new HashMap<>(aws.camelProperties());
+        props.put("ingest.embedded", "false");
+        props.put("camel.management.port", String.valueOf(FreePort.find()));
+        props.put("ingest.store.url", "jdbc:h2:file:" + work.resolve("store").toAbsolutePath() + ";WRITE_DELAY=0");
+        props.put("ingest.aggregation.grace", "PT1S");
+        props.put("ingest.aggregation.flush-interval", "2000");
+        props.put("camel.component.aws2-sqs.wait-time-seconds", "1");
+        return props;
+    }
+
+    private static void sendAll(SqsClient sqs, String queueUrl, List<UsageWorkload.Message> messages, List<String> sent) {
+        for (UsageWorkload.Message message : messages) {
+            sent.add(send(sqs, queueUrl, message));
+        }
     }
 
     private static String send(SqsClient sqs, String queueUrl, UsageWorkload.Message message) {
