@@ -1,6 +1,7 @@
 package io.meteringest;
 
 import io.meteringest.ingest.FailureReportWriter;
+import io.meteringest.ingest.ExtendedPayloads;
 import io.meteringest.ingest.FifoGroupGuard;
 import io.meteringest.ingest.MessageOutcomeStrategy;
 import io.meteringest.ingest.S3Keys;
@@ -61,6 +62,7 @@ public final class IngestConfiguration implements CamelConfiguration {
         registry.bind("messageOutcomeStrategy", new MessageOutcomeStrategy());
         registry.bind("failureReportWriter", new FailureReportWriter(codec.mapper(), clock));
         registry.bind("s3Keys", new S3Keys());
+        registry.bind("extendedPayloads", new ExtendedPayloads(context, codec.mapper()));
         registry.bind("fifoGroupGuard", new FifoGroupGuard(clock));
         registry.bind("usageStore", store);
         registry.bind("usageAccounting", new UsageAccounting(store));

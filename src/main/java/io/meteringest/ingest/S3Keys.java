@@ -5,6 +5,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 
 /**
@@ -28,7 +29,8 @@ public final class S3Keys {
     /** User metadata of a raw object: where it came from, so an archive is traceable to its message. */
     public Map<String, String> rawMetadata(@Header("CamelAwsSqsMessageId") String messageId,
                                            @Header("MessageGroupId") String groupId,
-                                           @Header("MessageDeduplicationId") String dedupId) {
+                                           @Header("MessageDeduplicationId") String dedupId,
+                                           @ExchangeProperty(ExtendedPayloads.POINTER_PROPERTY) String payloadPointer) {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("message-id", messageId);
         if (groupId != null) {
@@ -36,6 +38,10 @@ public final class S3Keys {
         }
         if (dedupId != null) {
             metadata.put("dedup-id", dedupId);
+        }
+        if (payloadPointer != null) {
+            // an Extended Client message: the body archived is the payload this pointer named
+            metadata.put("payload-pointer", payloadPointer);
         }
         return metadata;
     }

@@ -10,7 +10,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.io.BufferedInputStream;
+import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
@@ -30,6 +34,10 @@ public final class MeterRecordCodec {
     public static final int MAX_STRING_LENGTH = 1 << 20;
     public static final int MAX_NUMBER_LENGTH = 1000;
     public static final int MAX_RECORDS = 100_000;
+    /** longest NDJSON line read from a streamed body: a record with a maximal string and room around it */
+    public static final int MAX_LINE_BYTES = 4 * MAX_STRING_LENGTH;
+    /** how far a streamed body is looked into for its first non-blank byte */
+    private static final int PEEK_LIMIT = 1 << 16;
 
     private final ObjectMapper mapper;
     private final JsonFactory factory;
@@ -68,7 +76,31 @@ public final class MeterRecordCodec {
             return java.util.List.of(RecordItem.unreadable(-1, null, null,
                     "body: is empty, expected a JSON array, NDJSON or a JSON object")).iterator();
         }
-        return body[first] == '[' ? new ArrayRecords(body, first) : new NdjsonRecords(body, start);
+        return body[first] == '[' ? new ArrayRecords(body, first) : new NdjsonRecords(new ArrayLines(body, start));
+    }
+
+    /**
+     * The same for a body in a file (an Extended Client payload), read as a stream: memory stays at
+     * one record (or one NDJSON line, at most {@link #MAX_LINE_BYTES}) whatever the file's size.
+     */
+    public Iterator<RecordItem> split(File body) throws IOException {
+        InputStream in = new BufferedInputStream(new FileInputStream(body), 1 << 16);
+        in.mark(UTF8_BOM.length);
+        if (!java.util.Arrays.equals(in.readNBytes(UTF8_BOM.length), UTF8_BOM)) {
+            in.reset();
+        }
+        in.mark(PEEK_LIMIT);
+        int first = in.read();
+        for (int peeked = 1; isWhitespace(first) && peeked < PEEK_LIMIT; peeked++) {
+            first = in.read();
+        }
+        in.reset();
+        if (first == -1) {
+            in.close();
+            return java.util.List.of(RecordItem.unreadable(-1, null, null,
+                    "body: is empty, expected a JSON array, NDJSON or a JSON object")).iterator();
+        }
+        return first == '[' ? new ArrayRecords(in) : new NdjsonRecords(new StreamLines(in));
     }
 
     /** Elements of a top-level JSON array; a syntax error ends the body with one index -1 item. */
@@ -79,9 +111,21 @@ public final class MeterRecordCodec {
         private RecordItem unreadableBody;
 
         ArrayRecords(byte[] body, int offset) {
+            this(() -> factory.createParser(body, offset, body.length - offset));
+        }
+
+        ArrayRecords(InputStream body) {
+            this(() -> factory.createParser(body));
+        }
+
+        private interface ParserSource {
+            JsonParser open() throws IOException;
+        }
+
+        private ArrayRecords(ParserSource source) {
             JsonParser created = null;
             try {
-                created = factory.createParser(body, offset, body.length - offset);
+                created = source.open();
                 created.nextToken(); // START_ARRAY, checked by the caller
             } catch (IOException e) {
                 // e.g. bytes that are not text in any encoding Jackson knows
@@ -124,73 +168,209 @@ public final class MeterRecordCodec {
             try {
                 parser.close();
             } catch (IOException ignored) {
-                // in-memory parser: nothing to release
+                // closing a read-only source: nothing to recover
             }
         }
     }
 
     /** One record per non-blank line; a malformed line rejects that line only. */
     private final class NdjsonRecords extends Records {
-        private final byte[] body;
-        private int pos;
+        private final Lines lines;
         private int lineNo;
         private int index;
 
-        NdjsonRecords(byte[] body, int offset) {
-            this.body = body;
-            this.pos = offset;
+        NdjsonRecords(Lines lines) {
+            this.lines = lines;
         }
 
         @Override
         RecordItem read() {
-            while (pos < body.length) {
-                int lineStart = pos;
-                int end = indexOf(body, (byte) '\n', pos);
-                pos = end + 1;
-                lineNo++;
-                int lineEnd = end > lineStart && body[end - 1] == '\r' ? end - 1 : end;
-                if (skipWhitespace(body, lineStart, lineEnd) == lineEnd) {
-                    continue;
+            try {
+                while (lines.next()) {
+                    lineNo++;
+                    byte[] buf = lines.buffer();
+                    int lineStart = lines.from();
+                    int end = lines.to();
+                    int lineEnd = end > lineStart && buf[end - 1] == '\r' ? end - 1 : end;
+                    if (lines.truncated()) {
+                        return RecordItem.unreadable(index++, lineNo, text(buf, lineStart, Math.min(lineEnd, lineStart + 200)),
+                                "record: line longer than " + MAX_LINE_BYTES + " bytes");
+                    }
+                    if (skipWhitespace(buf, lineStart, lineEnd) == lineEnd) {
+                        continue;
+                    }
+                    return parseLine(buf, lineStart, lineEnd);
                 }
-                return parseLine(lineStart, lineEnd);
+            } catch (IOException e) {
+                return RecordItem.unreadable(-1, null, null, "body: not readable (" + e.getMessage() + ")");
             }
             return null;
         }
 
-        private RecordItem parseLine(int from, int to) {
+        @Override
+        void close() {
+            lines.close();
+        }
+
+        private RecordItem parseLine(byte[] body, int from, int to) {
             JsonParser line;
             try {
                 line = factory.createParser(body, from, to - from);
             } catch (IOException e) {
-                return RecordItem.unreadable(index++, lineNo, text(from, to), "record: not readable as JSON (" + e.getMessage() + ")");
+                return RecordItem.unreadable(index++, lineNo, text(body, from, to), "record: not readable as JSON (" + e.getMessage() + ")");
             }
             try (line) {
                 JsonNode json = mapper.readTree(line);
                 if (json == null || json.isMissingNode()) {
-                    return RecordItem.unreadable(index++, lineNo, text(from, to), "record: not valid JSON (no value on the line)");
+                    return RecordItem.unreadable(index++, lineNo, text(body, from, to), "record: not valid JSON (no value on the line)");
                 }
                 if (line.nextToken() != null) {
-                    return RecordItem.unreadable(index++, lineNo, text(from, to),
+                    return RecordItem.unreadable(index++, lineNo, text(body, from, to),
                             "record: not valid JSON (unexpected content after the value at column "
                                     + line.currentLocation().getColumnNr() + ")");
                 }
                 return RecordItem.parsed(index++, lineNo, json);
             } catch (NumberFormatException | ArithmeticException e) {
                 // a number Jackson cannot hold exactly, e.g. 1e999999999999999
-                return RecordItem.unreadable(index++, lineNo, text(from, to), "record: number out of range (" + e.getMessage() + ")");
+                return RecordItem.unreadable(index++, lineNo, text(body, from, to), "record: number out of range (" + e.getMessage() + ")");
             } catch (JsonProcessingException e) {
                 // limit violations (StreamConstraintsException) carry no location of their own
                 var at = e.getLocation() != null ? e.getLocation() : line.currentLocation();
-                return RecordItem.unreadable(index++, lineNo, text(from, to),
+                return RecordItem.unreadable(index++, lineNo, text(body, from, to),
                         "record: not valid JSON (" + e.getOriginalMessage() + " at column " + at.getColumnNr() + ")");
             } catch (IOException e) {
                 // not text Jackson can decode (e.g. an invalid UTF-32 guess): this line only
-                return RecordItem.unreadable(index++, lineNo, text(from, to), "record: not readable as JSON (" + e.getMessage() + ")");
+                return RecordItem.unreadable(index++, lineNo, text(body, from, to), "record: not readable as JSON (" + e.getMessage() + ")");
             }
         }
 
-        private String text(int from, int to) {
+        private static String text(byte[] body, int from, int to) {
             return new String(body, from, to - from, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The lines of a body, one at a time: bytes {@code [from, to)} of {@code buffer()}, without the '\n'. */
+    private interface Lines {
+        boolean next() throws IOException;
+
+        byte[] buffer();
+
+        int from();
+
+        int to();
+
+        /** the line was longer than the buffer may grow; only its start is in it */
+        default boolean truncated() {
+            return false;
+        }
+
+        default void close() {
+        }
+    }
+
+    /** Lines of a body in memory: no copying. */
+    private static final class ArrayLines implements Lines {
+        private final byte[] body;
+        private int pos;
+        private int from;
+        private int to;
+
+        ArrayLines(byte[] body, int offset) {
+            this.body = body;
+            this.pos = offset;
+        }
+
+        @Override
+        public boolean next() {
+            if (pos >= body.length) {
+                return false;
+            }
+            from = pos;
+            to = indexOf(body, (byte) '\n', pos);
+            pos = to + 1;
+            return true;
+        }
+
+        @Override
+        public byte[] buffer() {
+            return body;
+        }
+
+        @Override
+        public int from() {
+            return from;
+        }
+
+        @Override
+        public int to() {
+            return to;
+        }
+    }
+
+    /** Lines of a stream, each copied into one reused buffer that grows to at most MAX_LINE_BYTES. */
+    private static final class StreamLines implements Lines {
+        private final InputStream in;
+        private byte[] line = new byte[8192];
+        private int length;
+        private boolean truncated;
+        private boolean ended;
+
+        StreamLines(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public boolean next() throws IOException {
+            if (ended) {
+                return false;
+            }
+            length = 0;
+            truncated = false;
+            int b;
+            while ((b = in.read()) != -1 && b != '\n') {
+                if (length == line.length) {
+                    if (line.length >= MAX_LINE_BYTES) {
+                        truncated = true;
+                        continue; // skip the rest of an over-long line
+                    }
+                    line = java.util.Arrays.copyOf(line, Math.min(line.length * 2, MAX_LINE_BYTES));
+                }
+                line[length++] = (byte) b;
+            }
+            if (b == -1) {
+                ended = true;
+                return length > 0 || truncated;
+            }
+            return true;
+        }
+
+        @Override
+        public byte[] buffer() {
+            return line;
+        }
+
+        @Override
+        public int from() {
+            return 0;
+        }
+
+        @Override
+        public int to() {
+            return length;
+        }
+
+        @Override
+        public boolean truncated() {
+            return truncated;
+        }
+
+        @Override
+        public void close() {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // closing a read-only file
+            }
         }
     }
 
@@ -248,6 +428,10 @@ public final class MeterRecordCodec {
             }
         }
         return true;
+    }
+
+    private static boolean isWhitespace(int b) {
+        return b == ' ' || b == '\t' || b == '\r' || b == '\n';
     }
 
     private static int skipWhitespace(byte[] body, int from, int to) {

@@ -16,10 +16,32 @@ class MeterRecordCodecTest {
     private static final String REC = "{\"customerId\":\"c\",\"meterApiName\":\"m\",\"meterValue\":1,\"meterTimeInMillis\":1}";
     private final MeterRecordCodec codec = new MeterRecordCodec();
 
+    /** Splits the body in memory and, as an Extended Client payload is, streamed from a file: both must agree. */
     private List<RecordItem> split(String body) {
+        return split(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private List<RecordItem> split(byte[] body) {
         List<RecordItem> items = new ArrayList<>();
         codec.split(body).forEachRemaining(items::add);
+        assertEquals(items, splitFile(body), "the same body split from a file");
         return items;
+    }
+
+    private List<RecordItem> splitFile(byte[] body) {
+        try {
+            Path file = Files.createTempFile("codec-test-", ".body");
+            try {
+                Files.write(file, body);
+                List<RecordItem> items = new ArrayList<>();
+                codec.split(file.toFile()).forEachRemaining(items::add);
+                return items;
+            } finally {
+                Files.delete(file);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
@@ -176,5 +198,16 @@ class MeterRecordCodecTest {
         RecordItem last = items.get(items.size() - 1);
         assertEquals(-1, last.index());
         assertEquals("body: more than 100000 records in one message; the rest of the body is not read", last.error());
+    }
+
+    @Test
+    void a_streamed_body_rejects_a_line_longer_than_the_line_limit_and_reads_on() {
+        String longLine = "{\"customerId\":\"" + "x".repeat(MeterRecordCodec.MAX_LINE_BYTES) + "\"}";
+        List<RecordItem> items = splitFile((longLine + "\n" + REC + "\n").getBytes(StandardCharsets.UTF_8));
+        assertEquals(2, items.size());
+        assertEquals("record: line longer than " + MeterRecordCodec.MAX_LINE_BYTES + " bytes", items.get(0).error());
+        assertEquals(1, items.get(0).line());
+        assertEquals(2, items.get(1).line());
+        assertEquals("c", items.get(1).json().get("customerId").textValue());
     }
 }
