@@ -1,7 +1,8 @@
 package io.meteringest;
 
-import io.meteringest.ingest.FailureReportWriter;
+import io.meteringest.ingest.BatchDelete;
 import io.meteringest.ingest.ExtendedPayloads;
+import io.meteringest.ingest.FailureReportWriter;
 import io.meteringest.ingest.FifoGroupGuard;
 import io.meteringest.ingest.MessageOutcomeStrategy;
 import io.meteringest.ingest.S3Keys;
@@ -15,21 +16,22 @@ import io.meteringest.usage.UsageAccounting;
 import io.meteringest.usage.UsageFormat;
 import io.meteringest.usage.UsageStore;
 import io.meteringest.usage.Windows;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import javax.sql.DataSource;
-import org.apache.camel.support.service.ServiceSupport;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import javax.sql.DataSource;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.aws2.sqs.Sqs2Component;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.support.service.ServiceSupport;
 
 /**
  * The one configuration class: reads and checks the {@code ingest.*} settings (a bad one stops
@@ -62,6 +64,7 @@ public final class IngestConfiguration implements CamelConfiguration {
         registry.bind("messageOutcomeStrategy", new MessageOutcomeStrategy());
         registry.bind("failureReportWriter", new FailureReportWriter(codec.mapper(), clock));
         registry.bind("s3Keys", new S3Keys());
+        registry.bind("batchDelete", new BatchDelete(context, required(pc, "ingest.queue")));
         registry.bind("extendedPayloads", new ExtendedPayloads(context, codec.mapper()));
         registry.bind("fifoGroupGuard", new FifoGroupGuard(clock));
         registry.bind("usageStore", store);

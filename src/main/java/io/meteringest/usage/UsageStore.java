@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -123,9 +124,7 @@ public final class UsageStore {
                 }
                 insert.executeBatch();
             }
-            for (Map.Entry<String, UsageRow> delta : deltas.entrySet()) {
-                addToOpenRow(connection, delta.getKey(), delta.getValue());
-            }
+            addToOpenRows(connection, deltas);
             return new Accounting(false, records.size() - duplicates, duplicates);
         });
     }
@@ -273,30 +272,61 @@ public final class UsageStore {
         });
     }
 
-    private void addToOpenRow(Connection connection, String rowKey, UsageRow delta) throws SQLException {
-        UsageRow current = null;
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT " + ROW_COLUMNS + " FROM usage_open WHERE row_key = ? FOR UPDATE")) {
-            select.setString(1, rowKey);
-            try (ResultSet rs = select.executeQuery()) {
-                if (rs.next()) {
-                    current = row(rs, 2);
+    /**
+     * Adds the message's per-row sums to the open rows: the existing ones locked and read in one
+     * statement per chunk (key order), then one batched INSERT for new rows and one batched UPDATE;
+     * a handful of statements per message however many rows it touches.
+     */
+    private void addToOpenRows(Connection connection, Map<String, UsageRow> deltas) throws SQLException {
+        Map<String, UsageRow> current = new HashMap<>();
+        List<String> rowKeys = new ArrayList<>(deltas.keySet());
+        for (int from = 0; from < rowKeys.size(); from += IN_CHUNK) {
+            List<String> chunk = rowKeys.subList(from, Math.min(rowKeys.size(), from + IN_CHUNK));
+            String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+            try (PreparedStatement select = connection.prepareStatement("SELECT " + ROW_COLUMNS
+                    + " FROM usage_open WHERE row_key IN (" + marks + ") ORDER BY row_key FOR UPDATE")) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    select.setString(i + 1, chunk.get(i));
+                }
+                try (ResultSet rs = select.executeQuery()) {
+                    while (rs.next()) {
+                        current.put(rs.getString(1), row(rs, 2));
+                    }
                 }
             }
         }
-        if (current == null) {
-            try (PreparedStatement insert = connection.prepareStatement(
-                    "INSERT INTO usage_open (" + ROW_COLUMNS + ", opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                insert.setString(1, rowKey);
-                bindRow(insert, 2, delta);
-                insert.setLong(11, clock.millis());
-                insert.executeUpdate();
+        try (PreparedStatement insert = connection.prepareStatement(
+                     "INSERT INTO usage_open (" + ROW_COLUMNS + ", opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+             PreparedStatement update = connection.prepareStatement(
+                     "UPDATE usage_open SET sum_value = ?, record_count = ?, min_value = ?, max_value = ? WHERE row_key = ?")) {
+            boolean inserts = false;
+            boolean updates = false;
+            for (Map.Entry<String, UsageRow> delta : deltas.entrySet()) {
+                UsageRow existing = current.get(delta.getKey());
+                if (existing == null) {
+                    insert.setString(1, delta.getKey());
+                    bindRow(insert, 2, delta.getValue());
+                    insert.setLong(11, clock.millis());
+                    insert.addBatch();
+                    inserts = true;
+                } else {
+                    UsageRow sum = plus(existing, delta.getValue());
+                    update.setString(1, sum.sum().toString());
+                    update.setLong(2, sum.count());
+                    update.setString(3, sum.min().toString());
+                    update.setString(4, sum.max().toString());
+                    update.setString(5, delta.getKey());
+                    update.addBatch();
+                    updates = true;
+                }
             }
-            return;
+            if (inserts) {
+                insert.executeBatch();
+            }
+            if (updates) {
+                update.executeBatch();
+            }
         }
-        UsageRow sum = plus(current, delta);
-        update(connection, "UPDATE usage_open SET sum_value = ?, record_count = ?, min_value = ?, max_value = ? WHERE row_key = ?",
-                sum.sum().toString(), sum.count(), sum.min().toString(), sum.max().toString(), rowKey);
     }
 
     private Set<String> existingKeys(Connection connection, List<MeterRecord> records) throws SQLException {
@@ -367,7 +397,9 @@ public final class UsageStore {
 
     /** Serialization failure, deadlock, lock timeout or a concurrent insert of the same key: worth another go. */
     private static boolean isConflict(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
+        // a batch reports its statement's failure as the next exception
+        for (Throwable t = e; t != null; t = t.getCause() != null ? t.getCause()
+                : t instanceof SQLException sql && sql.getNextException() != t ? sql.getNextException() : null) {
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
                 String state = sql.getSQLState();
                 if (state.startsWith("40") || state.equals("23505") || state.equals("HYT00") || state.equals("90131")

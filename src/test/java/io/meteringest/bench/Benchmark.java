@@ -48,6 +48,8 @@ public final class Benchmark {
 
     private static final Pattern DONE = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .* message (\\S+) done: ");
     private static final Path JAR = Path.of("target", "meter-ingest.jar");
+    /** the JVM options of README's run command ({@code -Dbench.app-jvm-options} to try others) */
+    static final String APP_JVM_OPTIONS = System.getProperty("bench.app-jvm-options", "-Xmx384m");
 
     /** One measured drain of a preloaded queue. */
     record Run(double seconds, int messages, int records, List<Long> latenciesMillis, long peakRssKib,
@@ -92,9 +94,9 @@ public final class Benchmark {
                     String id = workload.name().toLowerCase() + r;
                     if (r % 2 == 1) {
                         ceilings.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(ceiling(aws, sqs, s3, workload, id, consumers));
-                        apps.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(app(aws, sqs, workload, id, work));
+                        apps.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(app(aws, sqs, workload, id, work, consumers));
                     } else {
-                        apps.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(app(aws, sqs, workload, id, work));
+                        apps.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(app(aws, sqs, workload, id, work, consumers));
                         ceilings.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(ceiling(aws, sqs, s3, workload, id, consumers));
                     }
                     System.err.printf("workload %s repeat %d: ceiling %.0f msg/s, meter-ingest %.0f msg/s%n", workload.name(), r,
@@ -106,13 +108,24 @@ public final class Benchmark {
         System.out.println(table(workloads, ceilings, apps, codec, consumers, repeats));
     }
 
-    /** The consumer count the shipped application.properties configures (the ceiling loops as many). */
-    private static int consumers() throws IOException {
+    private static String shipped(String key) throws IOException {
         Properties properties = new Properties();
         try (var in = Files.newBufferedReader(Path.of("application.properties"))) {
             properties.load(in);
         }
-        return Integer.parseInt(properties.getProperty("camel.component.aws2-sqs.concurrent-consumers", "1").trim());
+        return properties.getProperty(key, "").trim();
+    }
+
+    /**
+     * The consumer count the shipped application.properties configures (the ceiling loops as many);
+     * {@code -Dbench.consumers=N} tries another count on both sides.
+     */
+    private static int consumers() throws IOException {
+        if (!System.getProperty("bench.consumers", "").isBlank()) {
+            return Integer.getInteger("bench.consumers");
+        }
+        String configured = shipped("camel.component.aws2-sqs.concurrent-consumers");
+        return configured.isEmpty() ? 1 : Integer.parseInt(configured);
     }
 
     /** 1 MiB if the server takes it, else the largest power of two it does. */
@@ -238,7 +251,7 @@ public final class Benchmark {
     }
 
     /** The packaged jar, shipped settings, against the same servers; timed from its consumer's start to an empty queue. */
-    static Run app(EmbeddedAws aws, SqsClient sqs, Workload workload, String id, Path work) throws Exception {
+    static Run app(EmbeddedAws aws, SqsClient sqs, Workload workload, String id, Path work, int consumers) throws Exception {
         String name = "bench-app-" + id;
         String url = newQueue(aws, sqs, name);
         Map<String, Long> sent = preload(sqs, url, workload);
@@ -249,12 +262,15 @@ public final class Benchmark {
         props.put("ingest.queue", name + ".fifo");
         props.put("ingest.dead-letter-queue", name + "-dlq.fifo");
         props.put("ingest.bucket", "meter-ingest");
-        props.put("ingest.store.url", "jdbc:h2:file:" + work.resolve(name + "-store").toAbsolutePath() + ";WRITE_DELAY=0");
+        // the shipped store settings, with a fresh file per run
+        props.put("ingest.store.url", shipped("ingest.store.url")
+                .replace("./data/usage-store", work.resolve(name + "-store").toAbsolutePath().toString()));
         props.put("camel.management.port", String.valueOf(FreePort.find()));
         props.put("ingest.audit.aws-calls-file", calls.toString());
+        props.put("camel.component.aws2-sqs.concurrent-consumers", String.valueOf(consumers));
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(System.getProperty("bench.app-jvm-options", "").split(" ")).stream().filter(s -> !s.isBlank()).toList());
+        command.addAll(List.of(APP_JVM_OPTIONS.split(" ")).stream().filter(s -> !s.isBlank()).toList());
         props.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-jar");
         command.add(JAR.toAbsolutePath().toString());
@@ -350,8 +366,9 @@ public final class Benchmark {
     static String table(Map<String, Workload> workloads, Map<String, List<Run>> ceilings, Map<String, List<Run>> apps,
                         CodecBenchmark.Result codec, int consumers, int repeats) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format("%nmeter-ingest benchmark: %d cores, Java %s, %d consumer(s), medians of %d interleaved repeats%n%n",
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), consumers, repeats));
+        out.append(String.format("%nmeter-ingest benchmark: %d cores, Java %s, %d consumer(s), app JVM '%s', medians of %d interleaved"
+                        + " repeats%n%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), consumers,
+                APP_JVM_OPTIONS, repeats));
         out.append("| workload | what | msgs/s | records/s | ratio to ceiling | target | p50 ms | p99 ms | peak RSS MiB | SQS calls/msg | S3 PUTs/msg |\n");
         out.append("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n");
         for (Workload w : workloads.values()) {

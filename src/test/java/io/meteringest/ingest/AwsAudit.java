@@ -11,6 +11,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequest;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageRequest;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
@@ -20,7 +21,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
 
 /**
  * Watches the real SQS client the routes use (an SDK execution interceptor, not a mock): at every
- * DeleteMessage it checks, on the real S3 server, that the message's raw body is archived, or that
+ * DeleteMessage (or DeleteMessageBatch entry) it checks, on the real S3 server, that the message's raw body is archived, or that
  * a send to the dead-letter queue carrying its id succeeded before. Any delete without either is a
  * violation of "no SQS message is deleted before its raw body is durably in S3 or in the DLQ".
  */
@@ -42,16 +43,22 @@ final class AwsAudit implements ExecutionInterceptor {
     @Override
     public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
         if (context.request() instanceof DeleteMessageRequest delete) {
-            Message message = receivedByHandle.get(delete.receiptHandle());
-            if (message == null) {
-                violations.add("delete of a receipt handle never received: " + delete.receiptHandle());
-                return;
-            }
-            if (!deadLettered.contains(message.messageId()) && !archived(message)) {
-                violations.add("message " + message.messageId() + " deleted before its raw body was in S3 or the DLQ");
-            }
-            deletedMessageIds.add(message.messageId());
+            checkDelete(delete.receiptHandle());
+        } else if (context.request() instanceof DeleteMessageBatchRequest batch) {
+            batch.entries().forEach(entry -> checkDelete(entry.receiptHandle()));
         }
+    }
+
+    private void checkDelete(String receiptHandle) {
+        Message message = receivedByHandle.get(receiptHandle);
+        if (message == null) {
+            violations.add("delete of a receipt handle never received: " + receiptHandle);
+            return;
+        }
+        if (!deadLettered.contains(message.messageId()) && !archived(message)) {
+            violations.add("message " + message.messageId() + " deleted before its raw body was in S3 or the DLQ");
+        }
+        deletedMessageIds.add(message.messageId());
     }
 
     @Override
