@@ -4,11 +4,12 @@ import io.meteringest.AwsClients;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Consumer;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
-import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.component.aws2.sqs.Sqs2Component;
 import org.apache.camel.component.aws2.sqs.Sqs2Constants;
-import org.apache.camel.support.SynchronizationAdapter;
+import org.apache.camel.support.DefaultPollingConsumerPollStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -18,12 +19,13 @@ import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchResponse;
 /**
  * Deletes the messages of one poll with one DeleteMessageBatch call instead of one DeleteMessage
  * each. A poll's messages are worked through one after the other on the polling thread (which
- * {@link FifoGroupGuard} relies on too), so each message that is done ({@code ingest-delete})
- * adds its receipt handle to that thread's batch, and the end of the poll's last message, however it
- * ends, sends the batch. A message is thus deleted at most one poll's work after it was accounted;
- * if the process dies in between, the message comes back and is recognised as already accounted.
+ * {@link FifoGroupGuard} relies on too): each message that is done ({@code ingest-delete}) adds its
+ * receipt handle to that thread's batch, and when the poll is over, however its messages ended, the
+ * consumer's poll strategy ({@code pollStrategy=#batchDelete} on {@code ingest-consume}) sends it.
+ * A message is thus deleted at most one poll's work after it was accounted; if the process dies in
+ * between, the message comes back and is recognised as already accounted.
  */
-public final class BatchDelete {
+public final class BatchDelete extends DefaultPollingConsumerPollStrategy {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchDelete.class);
 
@@ -38,16 +40,17 @@ public final class BatchDelete {
         this.queue = queue;
     }
 
-    /** First step of a consumed message: the poll's last message sends the batch when it ends. */
-    public void watch(Exchange exchange) {
-        if (exchange.getProperty(ExchangePropertyKey.BATCH_COMPLETE, true, Boolean.class)) {
-            exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
-                @Override
-                public void onDone(Exchange done) {
-                    flush();
-                }
-            });
-        }
+    /** The poll is over: its messages were processed on this thread. */
+    @Override
+    public void commit(Consumer consumer, Endpoint endpoint, int polledMessages) {
+        flush();
+    }
+
+    /** The poll failed (SQS unreachable): send what was gathered anyway, then Camel's usual handling. */
+    @Override
+    public boolean rollback(Consumer consumer, Endpoint endpoint, int retryCounter, Exception e) throws Exception {
+        flush();
+        return super.rollback(consumer, endpoint, retryCounter, e);
     }
 
     /** The message is done (accounted, or dead-lettered): delete it with the rest of its poll. */
