@@ -91,7 +91,9 @@ public final class MeterRecordCodec {
         }
         in.mark(PEEK_LIMIT);
         int first = in.read();
-        for (int peeked = 1; isWhitespace(first) && peeked < PEEK_LIMIT; peeked++) {
+        int blanks = 0;
+        while (isWhitespace(first) && blanks < PEEK_LIMIT - 1) {
+            blanks++;
             first = in.read();
         }
         in.reset();
@@ -100,7 +102,11 @@ public final class MeterRecordCodec {
             return java.util.List.of(RecordItem.unreadable(-1, null, null,
                     "body: is empty, expected a JSON array, NDJSON or a JSON object")).iterator();
         }
-        return first == '[' ? new ArrayRecords(in) : new NdjsonRecords(new StreamLines(in));
+        if (first == '[') {
+            in.skipNBytes(blanks); // as split(byte[]) does: an array's positions count from its '['
+            return new ArrayRecords(in);
+        }
+        return new NdjsonRecords(new StreamLines(in));
     }
 
     /** Elements of a top-level JSON array; a syntax error ends the body with one index -1 item. */
@@ -129,7 +135,7 @@ public final class MeterRecordCodec {
                 created.nextToken(); // START_ARRAY, checked by the caller
             } catch (IOException e) {
                 // e.g. bytes that are not text in any encoding Jackson knows
-                unreadableBody = RecordItem.unreadable(-1, null, null, "body: not readable as JSON (" + e.getMessage() + ")");
+                unreadableBody = RecordItem.unreadable(-1, null, null, "body: not readable as JSON (" + withoutByteOffset(e) + ")");
             }
             parser = created;
         }
@@ -156,7 +162,7 @@ public final class MeterRecordCodec {
             } catch (JsonProcessingException e) {
                 return bodyError("malformed JSON array (" + e.getOriginalMessage() + ")", parser);
             } catch (IOException e) {
-                return bodyError("not readable as JSON (" + e.getMessage() + ")", parser);
+                return bodyError("not readable as JSON (" + withoutByteOffset(e) + ")", parser);
             }
         }
 
@@ -217,7 +223,7 @@ public final class MeterRecordCodec {
             try {
                 line = factory.createParser(body, from, to - from);
             } catch (IOException e) {
-                return RecordItem.unreadable(index++, lineNo, text(body, from, to), "record: not readable as JSON (" + e.getMessage() + ")");
+                return RecordItem.unreadable(index++, lineNo, text(body, from, to), "record: not readable as JSON (" + withoutByteOffset(e) + ")");
             }
             try (line) {
                 JsonNode json = mapper.readTree(line);
@@ -239,8 +245,10 @@ public final class MeterRecordCodec {
                 return RecordItem.unreadable(index++, lineNo, text(body, from, to),
                         "record: not valid JSON (" + e.getOriginalMessage() + " at column " + at.getColumnNr() + ")");
             } catch (IOException e) {
-                // not text Jackson can decode (e.g. an invalid UTF-32 guess): this line only
-                return RecordItem.unreadable(index++, lineNo, text(body, from, to), "record: not readable as JSON (" + e.getMessage() + ")");
+                // not text Jackson can decode (e.g. an invalid UTF-32 guess): this line only. Jackson's byte
+                // offset counts from wherever the line sits in its buffer, so it is left out
+                return RecordItem.unreadable(index++, lineNo, text(body, from, to),
+                        "record: not readable as JSON (" + withoutByteOffset(e) + ")");
             }
         }
 
@@ -428,6 +436,11 @@ public final class MeterRecordCodec {
             }
         }
         return true;
+    }
+
+    /** Jackson's message without its byte offset, which counts from wherever its buffer starts. */
+    private static String withoutByteOffset(IOException e) {
+        return String.valueOf(e.getMessage()).replaceAll(", byte #\\d+", "");
     }
 
     private static boolean isWhitespace(int b) {

@@ -104,8 +104,15 @@ public final class Benchmark {
                 }
             }
         }
+        // what bounds A: the usage store alone, on A's records
+        double store = workloads.containsKey("A") ? StoreBenchmark.recordsPerSecond(shipped("ingest.store.url"), work, 500) : -1;
         CodecBenchmark.Result codec = Boolean.parseBoolean(System.getProperty("bench.codec", "true")) ? CodecBenchmark.run() : null;
-        System.out.println(table(workloads, ceilings, apps, codec, consumers, repeats));
+        String table = table(workloads, ceilings, apps, codec, consumers, repeats);
+        if (store > 0) {
+            table += String.format("usage store alone (shipped H2 settings, workload A's records, one transaction per message,"
+                    + " no SQS/S3/Camel): %.0f records/s = %.0f msgs/s of A%n", store, store / 100);
+        }
+        System.out.println(table);
     }
 
     private static String shipped(String key) throws IOException {

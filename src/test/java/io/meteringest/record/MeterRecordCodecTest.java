@@ -201,6 +201,13 @@ class MeterRecordCodecTest {
     }
 
     @Test
+    void a_malformed_array_after_blank_lines_reports_the_same_position_in_memory_and_streamed() {
+        List<RecordItem> items = split("\n\n  [" + REC + ", {\"customerId\": ]");
+        assertEquals(2, items.size());
+        assertTrue(items.get(1).error().startsWith("body: malformed JSON array"), items.get(1).error());
+    }
+
+    @Test
     void a_streamed_body_rejects_a_line_longer_than_the_line_limit_and_reads_on() {
         String longLine = "{\"customerId\":\"" + "x".repeat(MeterRecordCodec.MAX_LINE_BYTES) + "\"}";
         List<RecordItem> items = splitFile((longLine + "\n" + REC + "\n").getBytes(StandardCharsets.UTF_8));

@@ -1,15 +1,21 @@
 package io.meteringest.record;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,8 +35,20 @@ class RecordFuzzTest {
     private final RecordValidator validator = new RecordValidator(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofHours(1));
 
     @FuzzTest(maxDuration = "30s")
-    void codec_and_validator_reject_cleanly_and_accept_only_valid_records(byte[] body) {
-        Iterator<RecordItem> items = codec.split(body);
+    void codec_and_validator_reject_cleanly_and_accept_only_valid_records(byte[] body) throws IOException {
+        List<RecordItem> inMemory = new ArrayList<>();
+        codec.split(body).forEachRemaining(inMemory::add);
+        // an Extended Client payload is split streamed from a file: it must read exactly the same
+        Path file = Files.createTempFile("fuzz-", ".body");
+        try {
+            Files.write(file, body);
+            List<RecordItem> streamed = new ArrayList<>();
+            codec.split(file.toFile()).forEachRemaining(streamed::add);
+            assertEquals(inMemory, streamed, "the same items read from a file");
+        } finally {
+            Files.delete(file);
+        }
+        Iterator<RecordItem> items = inMemory.iterator();
         int count = 0;
         while (items.hasNext()) {
             RecordItem item = items.next();

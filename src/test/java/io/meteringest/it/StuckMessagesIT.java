@@ -1,0 +1,176 @@
+package io.meteringest.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.meteringest.local.EmbeddedAws;
+import io.meteringest.local.FreePort;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/**
+ * Messages that do not go through on the packaged jar: one that fails every time (a route that
+ * throws for its record) and one slower than the visibility timeout (a route that waits). Each ends
+ * with the contract's invariant: every raw body in S3 or the DLQ, usage totals exact.
+ */
+class StuckMessagesIT {
+
+    private static final String AGGREGATE_STEPS = "      steps:\n";
+
+    @TempDir
+    Path folder;
+
+    private static String record(String customerId) {
+        return "{\"customerId\":\"" + customerId + "\",\"meterApiName\":\"M\",\"meterValue\":1.5,\"meterTimeInMillis\":1619445706909}";
+    }
+
+    /** The project's settings and routes, with extra steps at the start of usage-aggregate. */
+    private void copyProjectWithAggregateSteps(String steps) throws Exception {
+        Files.copy(Path.of("application.properties"), folder.resolve("application.properties"));
+        Files.createDirectories(folder.resolve("routes"));
+        try (Stream<Path> routes = Files.list(Path.of("routes"))) {
+            for (Path route : routes.toList()) {
+                Files.copy(route, folder.resolve("routes").resolve(route.getFileName()));
+            }
+        }
+        Path aggregate = folder.resolve("routes").resolve("usage-aggregate.camel.yaml");
+        Files.writeString(aggregate, Files.readString(aggregate).replace(AGGREGATE_STEPS, AGGREGATE_STEPS + steps));
+    }
+
+    private Map<String, String> props(EmbeddedAws aws, int visibilitySeconds) {
+        Map<String, String> props = new HashMap<>(aws.camelProperties());
+        props.put("ingest.embedded", "false");
+        props.put("camel.management.port", String.valueOf(FreePort.find()));
+        props.put("ingest.store.url", "jdbc:h2:file:" + folder.resolve("store").toAbsolutePath() + ";WRITE_DELAY=0");
+        props.put("camel.component.aws2-sqs.wait-time-seconds", "1");
+        props.put("camel.component.aws2-sqs.visibility-timeout", String.valueOf(visibilitySeconds));
+        return props;
+    }
+
+    private static String send(SqsClient sqs, String url, String body, String group) {
+        return sqs.sendMessage(b -> b.queueUrl(url).messageBody(body).messageGroupId(group)
+                .messageDeduplicationId(UUID.randomUUID().toString())).messageId();
+    }
+
+    @Test
+    void a_poison_message_reaches_the_dlq_after_max_receive_count_and_its_group_goes_on() throws Exception {
+        copyProjectWithAggregateSteps("""
+                        - filter:
+                            simple: "${body.record.customerId} == 'poison'"
+                            steps:
+                              - throwException:
+                                  exceptionType: java.lang.IllegalStateException
+                                  message: "poison: fails every time"
+                """);
+        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, folder.resolve("s3"));
+             SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
+            aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 3);
+            aws.createBucket("meter-ingest");
+            String url = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
+            String dlqUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest-dlq.fifo")).queueUrl();
+            List<String> good = new ArrayList<>();
+            String poison;
+            try (JarProcess app = JarProcess.startIn(folder, props(aws, 2))) {
+                app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
+                poison = send(sqs, url, record("poison"), "group-p");
+                good.add(send(sqs, url, record("other-group"), "group-q"));
+
+                List<Message> dead = new ArrayList<>();
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    dead.addAll(sqs.receiveMessage(b -> b.queueUrl(dlqUrl).waitTimeSeconds(1)).messages());
+                    return !dead.isEmpty();
+                });
+                assertEquals(record("poison"), dead.get(0).body());
+                // one failed attempt per receive, and the queue's redrive took it after the third
+                assertEquals(3, count(app.output(), "caught: java.lang.IllegalStateException: poison: fails every time"),
+                        app.output());
+
+                // the poison's group is not blocked forever
+                good.add(send(sqs, url, record("later-in-group-p"), "group-p"));
+                for (String id : good) {
+                    app.awaitOutput("message " + id + " done: 1 accepted", Duration.ofSeconds(30));
+                }
+                assertEquals(0, app.terminate(Duration.ofSeconds(60)), app.output());
+            }
+            // every body in S3 or the DLQ: all archived (the poison one before each failed accounting) and it dead-lettered
+            List<String> raw = rawIds(s3);
+            assertTrue(raw.containsAll(good) && raw.contains(poison), raw.toString());
+            assertEquals(Map.of("other-group", "1.5 x 1", "later-in-group-p", "1.5 x 1"), usage(s3));
+        }
+    }
+
+    @Test
+    void a_message_slower_than_the_visibility_timeout_is_extended_and_processed_once() throws Exception {
+        copyProjectWithAggregateSteps("""
+                        - filter:
+                            simple: "${body.record.customerId} == 'slow'"
+                            steps:
+                              - delay:
+                                  constant: 7000
+                                  asyncDelayed: false
+                """);
+        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, folder.resolve("s3"));
+             SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
+            aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 5);
+            aws.createBucket("meter-ingest");
+            String url = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
+            try (JarProcess app = JarProcess.startIn(folder, props(aws, 3))) {
+                app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
+                // 7 s of work against a 3 s visibility timeout
+                String slow = send(sqs, url, record("slow"), "group-s");
+                String quick = send(sqs, url, record("quick"), "group-t");
+                app.awaitOutput("message " + slow + " done: 1 accepted (0 duplicate)", Duration.ofSeconds(40));
+                app.awaitOutput("message " + quick + " done: 1 accepted (0 duplicate)", Duration.ofSeconds(10));
+                // no other consumer thread got it meanwhile: processed once, never seen as a duplicate
+                Thread.sleep(5000);
+                assertEquals(1, count(app.output(), "message " + slow + " "), app.output());
+                assertTrue(app.awsCalls().stream().anyMatch(c -> c.startsWith("Sqs:ChangeMessageVisibility")),
+                        "visibility extended while the message was worked on");
+                assertEquals(0, app.terminate(Duration.ofSeconds(60)), app.output());
+            }
+            assertTrue(rawIds(s3).size() == 2);
+            assertEquals(Map.of("slow", "1.5 x 1", "quick", "1.5 x 1"), usage(s3));
+        }
+    }
+
+    private static int count(String text, String needle) {
+        return text.split(java.util.regex.Pattern.quote(needle), -1).length - 1;
+    }
+
+    private static List<String> rawIds(S3Client s3) {
+        return s3.listObjectsV2Paginator(b -> b.bucket("meter-ingest").prefix("raw/")).contents().stream()
+                .map(S3Object::key).map(k -> k.substring(k.lastIndexOf('/') + 1)).toList();
+    }
+
+    /** customerId -> "sum x count" over every usage row written (the shutdown flush writes them all). */
+    private static Map<String, String> usage(S3Client s3) throws Exception {
+        Map<String, String> usage = new HashMap<>();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket("meter-ingest").prefix("usage/")).contents()) {
+            if (object.key().endsWith(".ndjson")) {
+                for (String line : s3.getObjectAsBytes(b -> b.bucket("meter-ingest").key(object.key()))
+                        .asString(StandardCharsets.UTF_8).lines().toList()) {
+                    var row = json.readTree(line);
+                    usage.merge(row.get("customerId").asText(), row.get("sum").asText() + " x " + row.get("count").asText(),
+                            (a, b) -> a + " + " + b);
+                }
+            }
+        }
+        return usage;
+    }
+}
