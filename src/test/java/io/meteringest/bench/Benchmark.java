@@ -49,7 +49,7 @@ public final class Benchmark {
     private static final Pattern DONE = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .* message (\\S+) done: ");
     private static final Path JAR = Path.of("target", "meter-ingest.jar");
     /** the JVM options of README's run command ({@code -Dbench.app-jvm-options} to try others) */
-    static final String APP_JVM_OPTIONS = System.getProperty("bench.app-jvm-options", "-Xmx384m");
+    static final String APP_JVM_OPTIONS = System.getProperty("bench.app-jvm-options", "-Xmx256m -XX:+UseSerialGC");
 
     /** One measured drain of a preloaded queue. */
     record Run(double seconds, int messages, int records, List<Long> latenciesMillis, long peakRssKib,

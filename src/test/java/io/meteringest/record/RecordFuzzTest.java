@@ -20,9 +20,10 @@ import java.util.Map;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of codec + validator on arbitrary bytes: nothing but a rejection
- * reason may come out of a bad body, and no accepted record may break a contract rule. Plain
- * {@code ./mvnw verify} replays the committed seed corpus (RecordFuzzTestInputs/); JAZZER_FUZZ=1
- * fuzzes for 30 s; README gives the longer run.
+ * reason may come out of a bad body, no accepted record may break a contract rule, and the streamed
+ * split (Extended Client payloads) reads exactly what the in-memory one does. {@code ./mvnw verify}
+ * runs it with JAZZER_FUZZ=1 in a JVM of its own (pom, surefire execution "fuzz"): the committed seed
+ * corpus (RecordFuzzTestInputs/), then 30 s of fuzzing; README gives the longer run.
  */
 class RecordFuzzTest {
 
