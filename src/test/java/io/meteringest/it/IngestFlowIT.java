@@ -93,6 +93,9 @@ class IngestFlowIT {
                     "ingest.queue: 'plain-queue' is not a FIFO queue name");
             assertOneLineError(runAgainst(aws, Map.of("camel.component.aws2-sqs.visibility-timeout", "thirty")),
                     "camel.component.aws2-sqs.visibilityTimeout: cannot be set to 'thirty'");
+            assertOneLineError(runAgainst(aws, Map.of("camel.management.host", "0.0.0.0")),
+                    "camel.management.host: '0.0.0.0' is not loopback; /observe there needs"
+                            + " camel.management.authentication-enabled=true");
         }
     }
 
