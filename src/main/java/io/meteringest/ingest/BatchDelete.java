@@ -7,7 +7,6 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
-import org.apache.camel.component.aws2.sqs.Sqs2Component;
 import org.apache.camel.component.aws2.sqs.Sqs2Constants;
 import org.apache.camel.support.DefaultPollingConsumerPollStrategy;
 import org.slf4j.Logger;
@@ -87,9 +86,7 @@ public final class BatchDelete extends DefaultPollingConsumerPollStrategy {
 
     private SqsClient client() {
         if (sqs == null) {
-            // the client the aws2-sqs endpoints use when one is configured, else one built from the same settings
-            SqsClient configured = context.getComponent("aws2-sqs", Sqs2Component.class).getConfiguration().getAmazonSQSClient();
-            sqs = configured != null ? configured : AwsClients.sqs(context);
+            sqs = AwsClients.endpointSqs(context);
         }
         return sqs;
     }

@@ -102,7 +102,7 @@ public final class ExtendedPayloads {
 
     private S3Client client() {
         if (s3 == null) {
-            s3 = AwsClients.s3(context);
+            s3 = AwsClients.endpointS3(context);
         }
         return s3;
     }

@@ -397,9 +397,8 @@ public final class UsageStore {
 
     /** Serialization failure, deadlock, lock timeout or a concurrent insert of the same key: worth another go. */
     private static boolean isConflict(SQLException e) {
-        // a batch reports its statement's failure as the next exception
-        for (Throwable t = e; t != null; t = t.getCause() != null ? t.getCause()
-                : t instanceof SQLException sql && sql.getNextException() != t ? sql.getNextException() : null) {
+        // SQLException iterates its causes and its next exceptions (how a batch reports its statement's failure)
+        for (Throwable t : e) {
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
                 String state = sql.getSQLState();
                 if (state.startsWith("40") || state.equals("23505") || state.equals("HYT00") || state.equals("90131")

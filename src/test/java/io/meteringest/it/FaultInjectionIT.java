@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -107,7 +106,7 @@ class FaultInjectionIT {
 
                 aws.stopSqs();
                 int before = sqsCalls(app).size();
-                Thread.sleep(Duration.ofSeconds(20).toMillis());
+                Thread.sleep(Duration.ofSeconds(20).toMillis()); // the outage itself, not a wait for a condition
                 List<String> calls = sqsCalls(app);
                 aws.restartSqs();
                 List<String> outage = calls.subList(before, calls.size());
@@ -169,8 +168,9 @@ class FaultInjectionIT {
                 store.stop();
                 sendAll(sqs, queueUrl, workload.messages.subList(half, workload.messages.size()), sent);
                 await().atMost(Duration.ofSeconds(20)).until(() -> ready(managementPort) == 503);
-                // 15 s of outage, three visibility timeouts: nothing is accounted or deleted
-                Thread.sleep(Duration.ofSeconds(15).toMillis());
+                // 15 s of outage, three visibility timeouts: nothing is accounted or deleted at any point
+                await().during(Duration.ofSeconds(15)).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> count(app.output(), " done: ") == half && messages(sqs, queueUrl) == sent.size() - half);
                 assertEquals(half, count(app.output(), " done: "), "messages done while the store was down");
                 assertEquals(sent.size() - half, messages(sqs, queueUrl), "messages kept on the queue");
                 assertEquals(503, ready(managementPort));
@@ -225,13 +225,9 @@ class FaultInjectionIT {
     private Map<String, String> appOn(EmbeddedAws aws) throws java.io.IOException {
         aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 20);
         aws.createBucket("meter-ingest");
-        Map<String, String> props = new HashMap<>(aws.camelProperties());
-        props.put("ingest.embedded", "false");
-        props.put("camel.management.port", String.valueOf(FreePort.find()));
-        props.put("ingest.store.url", "jdbc:h2:file:" + work.resolve("store").toAbsolutePath() + ";WRITE_DELAY=0");
+        Map<String, String> props = JarProcess.against(aws, work);
         props.put("ingest.aggregation.grace", "PT1S");
         props.put("ingest.aggregation.flush-interval", "2000");
-        props.put("camel.component.aws2-sqs.wait-time-seconds", "1");
         return props;
     }
 

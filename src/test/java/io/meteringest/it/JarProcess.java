@@ -2,15 +2,19 @@ package io.meteringest.it;
 
 import static org.awaitility.Awaitility.await;
 
+import io.meteringest.local.EmbeddedAws;
+import io.meteringest.local.FreePort;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** The packaged {@code target/meter-ingest.jar} run as a separate process, the way README runs it. */
 final class JarProcess implements AutoCloseable {
@@ -29,6 +33,31 @@ final class JarProcess implements AutoCloseable {
         this.log = log;
         this.awsCalls = awsCalls;
         this.secrets = secrets;
+    }
+
+    /**
+     * Settings that run the jar against servers the test owns (not its embedded ones): their
+     * endpoints and credentials, a free management port, an H2 store under {@code folder}, 1 s
+     * receives. A mutable map, for the test's own additions.
+     */
+    static Map<String, String> against(EmbeddedAws aws, Path folder) throws IOException {
+        Map<String, String> props = new HashMap<>(aws.camelProperties());
+        props.put("ingest.embedded", "false");
+        props.put("camel.management.port", String.valueOf(FreePort.find()));
+        props.put("ingest.store.url", "jdbc:h2:file:" + folder.resolve("store").toAbsolutePath() + ";WRITE_DELAY=0");
+        props.put("camel.component.aws2-sqs.wait-time-seconds", "1");
+        return props;
+    }
+
+    /** Copies application.properties and routes/ into {@code folder}, to run the jar there ({@link #startIn}). */
+    static void copyProject(Path folder) throws IOException {
+        Files.copy(Path.of("application.properties"), folder.resolve("application.properties"));
+        Files.createDirectories(folder.resolve("routes"));
+        try (Stream<Path> routes = Files.list(Path.of("routes"))) {
+            for (Path route : routes.toList()) {
+                Files.copy(route, folder.resolve("routes").resolve(route.getFileName()));
+            }
+        }
     }
 
     /** {@code java -Dk=v... -jar target/meter-ingest.jar args...} in the project folder. */

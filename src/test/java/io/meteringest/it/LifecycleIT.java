@@ -10,10 +10,8 @@ import io.meteringest.local.FreePort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -31,19 +29,9 @@ class LifecycleIT {
     @TempDir
     Path folder;
 
-    private void copyProject() throws Exception {
-        Files.copy(Path.of("application.properties"), folder.resolve("application.properties"));
-        Files.createDirectories(folder.resolve("routes"));
-        try (Stream<Path> routes = Files.list(Path.of("routes"))) {
-            for (Path route : routes.toList()) {
-                Files.copy(route, folder.resolve("routes").resolve(route.getFileName()));
-            }
-        }
-    }
-
     @Test
     void sigterm_stops_within_the_shutdown_timeout_flushes_and_exits_0_leaving_unfinished_messages_on_the_queue() throws Exception {
-        copyProject();
+        JarProcess.copyProject(folder);
         // slow accounting: each message takes 2 s
         Path aggregate = folder.resolve("routes").resolve("usage-aggregate.camel.yaml");
         Files.writeString(aggregate, Files.readString(aggregate).replace("      steps:\n",
@@ -51,11 +39,7 @@ class LifecycleIT {
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, folder.resolve("s3")); SqsClient sqs = aws.sqsClient()) {
             aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 5);
             aws.createBucket("meter-ingest");
-            Map<String, String> props = new HashMap<>(aws.camelProperties());
-            props.put("ingest.embedded", "false");
-            props.put("camel.management.port", String.valueOf(FreePort.find()));
-            props.put("ingest.store.url", "jdbc:h2:file:" + folder.resolve("store").toAbsolutePath() + ";WRITE_DELAY=0");
-            props.put("camel.component.aws2-sqs.wait-time-seconds", "1");
+            Map<String, String> props = JarProcess.against(aws, folder);
             // 6 messages of 2 s each do not fit: the shutdown is bounded, the rest stays queued
             props.put("camel.main.shutdown-timeout", "5");
             String queueUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
@@ -86,7 +70,7 @@ class LifecycleIT {
 
     @Test
     void in_the_local_profile_an_edited_route_file_is_reloaded_without_a_restart() throws Exception {
-        copyProject();
+        JarProcess.copyProject(folder);
         int sqsPort = FreePort.find();
         Map<String, String> props = Map.of(
                 "ingest.local.sqs-port", String.valueOf(sqsPort),

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -54,12 +53,8 @@ class OperatingIT {
         sqs = aws.sqsClient();
         s3 = aws.s3Client();
         jmxPort = FreePort.find();
-        props = new HashMap<>(aws.camelProperties());
-        props.put("ingest.embedded", "false");
+        props = JarProcess.against(aws, work);
         props.put("ingest.jmx.port", String.valueOf(jmxPort));
-        props.put("camel.management.port", String.valueOf(FreePort.find()));
-        props.put("ingest.store.url", "jdbc:h2:file:" + work.resolve("store").toAbsolutePath() + ";WRITE_DELAY=0");
-        props.put("camel.component.aws2-sqs.wait-time-seconds", "1");
     }
 
     @AfterEach

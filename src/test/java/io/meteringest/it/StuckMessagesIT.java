@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meteringest.local.EmbeddedAws;
-import io.meteringest.local.FreePort;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -41,23 +39,13 @@ class StuckMessagesIT {
 
     /** The project's settings and routes, with extra steps at the start of usage-aggregate. */
     private void copyProjectWithAggregateSteps(String steps) throws Exception {
-        Files.copy(Path.of("application.properties"), folder.resolve("application.properties"));
-        Files.createDirectories(folder.resolve("routes"));
-        try (Stream<Path> routes = Files.list(Path.of("routes"))) {
-            for (Path route : routes.toList()) {
-                Files.copy(route, folder.resolve("routes").resolve(route.getFileName()));
-            }
-        }
+        JarProcess.copyProject(folder);
         Path aggregate = folder.resolve("routes").resolve("usage-aggregate.camel.yaml");
         Files.writeString(aggregate, Files.readString(aggregate).replace(AGGREGATE_STEPS, AGGREGATE_STEPS + steps));
     }
 
-    private Map<String, String> props(EmbeddedAws aws, int visibilitySeconds) {
-        Map<String, String> props = new HashMap<>(aws.camelProperties());
-        props.put("ingest.embedded", "false");
-        props.put("camel.management.port", String.valueOf(FreePort.find()));
-        props.put("ingest.store.url", "jdbc:h2:file:" + folder.resolve("store").toAbsolutePath() + ";WRITE_DELAY=0");
-        props.put("camel.component.aws2-sqs.wait-time-seconds", "1");
+    private Map<String, String> props(EmbeddedAws aws, int visibilitySeconds) throws Exception {
+        Map<String, String> props = JarProcess.against(aws, folder);
         props.put("camel.component.aws2-sqs.visibility-timeout", String.valueOf(visibilitySeconds));
         return props;
     }
@@ -137,7 +125,8 @@ class StuckMessagesIT {
                 app.awaitOutput("message " + slow + " done: 1 accepted (0 duplicate)", Duration.ofSeconds(40));
                 app.awaitOutput("message " + quick + " done: 1 accepted (0 duplicate)", Duration.ofSeconds(10));
                 // no other consumer thread got it meanwhile: processed once, never seen as a duplicate
-                Thread.sleep(5000);
+                await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7))
+                        .until(() -> count(app.output(), "message " + slow + " ") == 1);
                 assertEquals(1, count(app.output(), "message " + slow + " "), app.output());
                 assertTrue(app.awsCalls().stream().anyMatch(c -> c.startsWith("Sqs:ChangeMessageVisibility")),
                         "visibility extended while the message was worked on");
