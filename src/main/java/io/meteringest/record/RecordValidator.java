@@ -35,6 +35,13 @@ public final class RecordValidator {
     }
 
     public RecordOutcome validate(RecordItem item) {
+        if (item.fields() != null) {
+            if (holdsEveryRule(item.fields())) {
+                return RecordOutcome.accept(item, item.fields());
+            }
+            // rejected: the tree gives every reason in the usual words, and the report its JSON
+            item = item.asTree().get();
+        }
         if (item.json() == null) {
             return RecordOutcome.reject(item, List.of(item.error()));
         }
@@ -56,6 +63,58 @@ public final class RecordValidator {
                 new MeterRecord(customerId, meterApiName, meterValue, meterTime, dimensions, uniqueId));
     }
 
+    /** The rules below for a record read straight into its fields: true when none is broken. */
+    private boolean holdsEveryRule(MeterRecord record) {
+        if (!nameLength(record.customerId()) || hasControl(record.customerId())
+                || !nameLength(record.meterApiName()) || hasControl(record.meterApiName())
+                || !finiteDecimal(record.meterValue())
+                || record.meterTimeInMillis() <= 0 || record.meterTimeInMillis() > latest()
+                || record.dimensions().size() > MAX_DIMENSIONS
+                || (record.uniqueId() != null && !nameLength(record.uniqueId()))) {
+            return false;
+        }
+        for (Map.Entry<String, String> entry : record.dimensions().entrySet()) {
+            if (!dimensionKeyLength(entry.getKey()) || length(entry.getValue()) > MAX_DIMENSION_VALUE_LENGTH) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int length(String value) {
+        return value.codePointCount(0, value.length());
+    }
+
+    private static boolean nameLength(String value) {
+        int length = length(value);
+        return length >= 1 && length <= MAX_NAME_LENGTH;
+    }
+
+    private static boolean dimensionKeyLength(String key) {
+        int length = length(key);
+        return length >= 1 && length <= MAX_DIMENSION_KEY_LENGTH;
+    }
+
+    /** Character.isISOControl for every code point; controls are all in the BMP, so chars will do. */
+    private static boolean hasControl(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** finite means within double range; bounded decimal places keep exact sums bounded (1e-999999 + 1 has a million digits) */
+    private static boolean finiteDecimal(BigDecimal value) {
+        return !Double.isInfinite(value.doubleValue()) && value.scale() <= MAX_DECIMAL_PLACES;
+    }
+
+    private long latest() {
+        return clock.millis() + maxFuture.toMillis();
+    }
+
     private static String name(JsonNode json, String field, List<String> reasons) {
         JsonNode node = json.get(field);
         if (absent(node)) {
@@ -67,11 +126,10 @@ public final class RecordValidator {
             return null;
         }
         String value = node.textValue();
-        int length = value.codePointCount(0, value.length());
-        if (length < 1 || length > MAX_NAME_LENGTH) {
-            reasons.add(field + ": must be 1.." + MAX_NAME_LENGTH + " characters, was " + length);
+        if (!nameLength(value)) {
+            reasons.add(field + ": must be 1.." + MAX_NAME_LENGTH + " characters, was " + length(value));
         }
-        if (value.codePoints().anyMatch(Character::isISOControl)) {
+        if (hasControl(value)) {
             reasons.add(field + ": must not contain control characters, was " + show(node));
         }
         return value;
@@ -87,10 +145,8 @@ public final class RecordValidator {
             reasons.add("meterValue: must be a finite number, was " + show(node));
             return null;
         }
-        // read exactly (BigDecimal); finite means within double range, and the decimal places are
-        // bounded so that exact sums cannot grow without limit (1e-999999 + 1 has a million digits)
-        BigDecimal value = node.decimalValue();
-        if (Double.isInfinite(value.doubleValue()) || value.scale() > MAX_DECIMAL_PLACES) {
+        BigDecimal value = node.decimalValue(); // exact
+        if (!finiteDecimal(value)) {
             reasons.add("meterValue: must be a finite number of at most " + MAX_DECIMAL_PLACES
                     + " decimal places, was " + show(node));
             return null;
@@ -113,8 +169,7 @@ public final class RecordValidator {
             reasons.add("meterTimeInMillis: must be > 0, was " + millis);
             return 0;
         }
-        Instant latest = clock.instant().plus(maxFuture);
-        if (millis > latest.toEpochMilli()) {
+        if (millis > latest()) {
             reasons.add("meterTimeInMillis: must not be later than now + " + maxFuture + ", was " + millis
                     + " (" + Instant.ofEpochMilli(millis) + ")");
         }
@@ -137,10 +192,9 @@ public final class RecordValidator {
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             String key = entry.getKey();
-            int keyLength = key.codePointCount(0, key.length());
-            if (keyLength < 1 || keyLength > MAX_DIMENSION_KEY_LENGTH) {
+            if (!dimensionKeyLength(key)) {
                 reasons.add("dimensions: key must be 1.." + MAX_DIMENSION_KEY_LENGTH + " characters, was "
-                        + keyLength + " (" + quote(key) + ")");
+                        + length(key) + " (" + quote(key) + ")");
             }
             JsonNode value = entry.getValue();
             if (!value.isTextual()) {
@@ -148,10 +202,9 @@ public final class RecordValidator {
                 continue;
             }
             String text = value.textValue();
-            int length = text.codePointCount(0, text.length());
-            if (length > MAX_DIMENSION_VALUE_LENGTH) {
+            if (length(text) > MAX_DIMENSION_VALUE_LENGTH) {
                 reasons.add(dimension(key) + ": must be 0.." + MAX_DIMENSION_VALUE_LENGTH
-                        + " characters, was " + length);
+                        + " characters, was " + length(text));
             }
             dimensions.put(key, text);
         }
@@ -168,9 +221,8 @@ public final class RecordValidator {
             return null;
         }
         String value = node.textValue();
-        int length = value.codePointCount(0, value.length());
-        if (length < 1 || length > MAX_NAME_LENGTH) {
-            reasons.add("uniqueId: must be 1.." + MAX_NAME_LENGTH + " characters, was " + length);
+        if (!nameLength(value)) {
+            reasons.add("uniqueId: must be 1.." + MAX_NAME_LENGTH + " characters, was " + length(value));
         }
         return value;
     }

@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,20 +30,19 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * JMH: our codec + validator over a workload-A body (100 NDJSON records) against a bare Jackson
- * streaming parse of the same bytes (every token read, nothing built). Both report bodies per second.
+ * streaming parse of the same bytes (every token read, nothing built). Both report bodies per second;
+ * they run in turn, in pairs, and the median of the pairs' ratios is the result.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class CodecBenchmark {
 
-    record Result(double codecRecordsPerSecond, double jacksonRecordsPerSecond) {
-        double ratio() {
-            return codecRecordsPerSecond / jacksonRecordsPerSecond;
-        }
+    /** Medians over the interleaved pairs; the ratio is the median of the pairs' ratios. */
+    record Result(double codecRecordsPerSecond, double jacksonRecordsPerSecond, double ratio, int pairs) {
     }
 
     static final int RECORDS = 100;
@@ -69,18 +70,32 @@ public class CodecBenchmark {
         }
     }
 
-    static Result run() throws RunnerException {
-        var results = new Runner(new OptionsBuilder().include(CodecBenchmark.class.getName() + "\\.").build()).run();
-        double codec = 0;
-        double jackson = 0;
-        for (RunResult result : results) {
-            double bodies = result.getPrimaryResult().getScore();
-            if (result.getParams().getBenchmark().endsWith("codecAndValidator")) {
-                codec = bodies * RECORDS;
-            } else {
-                jackson = bodies * RECORDS;
-            }
+    /**
+     * Runs the two in turn, {@code pairs} times (each in a fresh JVM), so that the machine's noise
+     * hits both alike: each pair gives a ratio, and the median ratio is reported.
+     */
+    static Result run(int pairs) throws RunnerException {
+        List<Double> codec = new ArrayList<>();
+        List<Double> jackson = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
+        for (int pair = 0; pair < pairs; pair++) {
+            double c = bodiesPerSecond("codecAndValidator") * RECORDS;
+            double j = bodiesPerSecond("bareJackson") * RECORDS;
+            codec.add(c);
+            jackson.add(j);
+            ratios.add(c / j);
         }
-        return new Result(codec, jackson);
+        return new Result(median(codec), median(jackson), median(ratios), pairs);
+    }
+
+    private static double bodiesPerSecond(String benchmark) throws RunnerException {
+        RunResult result = new Runner(new OptionsBuilder().include(CodecBenchmark.class.getName() + "\\." + benchmark + "$").build()).runSingle();
+        return result.getPrimaryResult().getScore();
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int mid = sorted.size() / 2;
+        return sorted.size() % 2 == 1 ? sorted.get(mid) : (sorted.get(mid - 1) + sorted.get(mid)) / 2;
     }
 }

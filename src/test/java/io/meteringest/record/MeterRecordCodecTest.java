@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class MeterRecordCodecTest {
@@ -44,13 +48,79 @@ class MeterRecordCodecTest {
         }
     }
 
+    /** The record as a tree, whether the codec read it into its fields or as a tree already. */
+    private static JsonNode tree(RecordItem item) {
+        return item.fields() != null ? item.asTree().get().json() : item.json();
+    }
+
+    @Test
+    void a_common_record_is_read_straight_into_its_fields_and_can_still_be_had_as_a_tree() {
+        List<RecordItem> items = split("\n{\"uniqueId\":\"u-1\",\"customerId\":\"c\",\"meterApiName\":\"m\",\"meterValue\":0.10,"
+                + "\"meterTimeInMillis\":1700000000000,\"dimensions\":{\"z\":\"1\",\"a\":\"\u00e4\"}}\n");
+        RecordItem item = items.get(0);
+        assertEquals(new MeterRecord("c", "m", new BigDecimal("0.10"), 1_700_000_000_000L,
+                new TreeMap<>(Map.of("a", "\u00e4", "z", "1")), "u-1"), item.fields());
+        assertEquals("0.10", item.fields().meterValue().toString(), "the scale the producer wrote");
+        assertNull(item.json());
+        RecordItem asTree = item.asTree().get();
+        assertEquals(List.of(0, 2), List.of(asTree.index(), asTree.line()));
+        assertEquals("\u00e4", asTree.json().get("dimensions").get("a").textValue());
+    }
+
+    @Test
+    void anything_but_the_common_shape_is_read_as_a_tree() {
+        String common = "\"customerId\":\"c\",\"meterApiName\":\"m\",\"meterValue\":1,\"meterTimeInMillis\":1";
+        List<String> unusual = List.of(
+                "{" + common + ",\"extra\":1}",                          // a field the contract does not know
+                "{" + common + ",\"uniqueId\":null}",                    // null: absent, as the tree reads it
+                "{" + common + ",\"meterValue\":2}",                     // a repeated field
+                "{" + common + ",\"dimensions\":{\"a\":\"1\",\"a\":\"2\"}}", // a repeated dimension
+                "{" + common + ",\"dimensions\":{\"a\":1}}",             // a dimension of another type
+                "{\"customerId\":\"c\",\"meterApiName\":\"m\",\"meterValue\":\"1\",\"meterTimeInMillis\":1}",
+                "{\"customerId\":\"c\",\"meterApiName\":\"m\",\"meterValue\":1,\"meterTimeInMillis\":1.0}",
+                "{\"customerId\":\"c\",\"meterApiName\":\"m\",\"meterValue\":1,\"meterTimeInMillis\":99999999999999999999}",
+                "{\"customerId\":\"c\",\"meterApiName\":\"m\",\"meterValue\":1}",   // a required field missing
+                "{" + common + "} {}",                                    // more after the object
+                "[{" + common + "}]");
+        for (String line : unusual) {
+            RecordItem item = split(line).get(0);
+            assertNull(item.fields(), line);
+            assertTrue(item.json() != null || item.error() != null, line);
+        }
+    }
+
+    @Test
+    void a_body_read_into_fields_line_by_line_gives_what_the_tree_reading_gives() {
+        String ok = "{\"customerId\":\"c\",\"meterApiName\":\"m\",\"meterValue\":1.5,\"meterTimeInMillis\":5}";
+        RecordValidator validator = new RecordValidator(java.time.Clock.systemUTC(), java.time.Duration.ofHours(1));
+        // common lines (blank, CRLF and padded ones too), then one that is not, then common ones again
+        for (String odd : List.of(ok + " " + ok, ok + " ]", ok.replace("}", ",\"x\":1}"), "{\"customerId\":\"\"," + ok.substring(1), "[]")) {
+            String body = String.join("\n", "  " + ok + "  ", "", ok + "\r", "\t" + ok, odd, ok, ok.replace("1.5", "-2"), ok);
+            sameOutcomes(validator, body);
+        }
+    }
+
+    private void sameOutcomes(RecordValidator validator, String body) {
+        List<RecordItem> fields = split(body);
+        List<RecordItem> trees = new ArrayList<>();
+        new MeterRecordCodec(false).split(body.getBytes(StandardCharsets.UTF_8)).forEachRemaining(trees::add);
+        assertEquals(trees.size(), fields.size());
+        assertTrue(fields.stream().filter(i -> i.fields() != null).count() >= 5, "the common lines were read into fields");
+        for (int i = 0; i < trees.size(); i++) {
+            RecordOutcome expected = validator.validate(trees.get(i));
+            RecordOutcome actual = validator.validate(fields.get(i));
+            assertEquals(List.of(expected.index(), String.valueOf(expected.line()), String.valueOf(expected.record()), expected.reasons()),
+                    List.of(actual.index(), String.valueOf(actual.line()), String.valueOf(actual.record()), actual.reasons()), "item " + i);
+        }
+    }
+
     @Test
     void splits_the_reference_array_sample() throws Exception {
         List<RecordItem> items = split(Files.readString(Path.of("samples/compute-hours-array.json")));
         assertEquals(1, items.size());
         assertEquals(0, items.get(0).index());
         assertNull(items.get(0).line());
-        assertEquals("us-west-2", items.get(0).json().get("dimensions").get("region").textValue());
+        assertEquals("us-west-2", tree(items.get(0)).get("dimensions").get("region").textValue());
     }
 
     @Test
@@ -59,7 +129,7 @@ class MeterRecordCodecTest {
         assertEquals(3, items.size());
         assertEquals(List.of(0, 1, 2), items.stream().map(RecordItem::index).toList());
         assertEquals(List.of(1, 2, 3), items.stream().map(RecordItem::line).toList());
-        assertEquals("customer-321", items.get(1).json().get("customerId").textValue());
+        assertEquals("customer-321", tree(items.get(1)).get("customerId").textValue());
     }
 
     @Test
@@ -74,7 +144,7 @@ class MeterRecordCodecTest {
         List<RecordItem> items = split("\r\n" + REC + "\r\n   \r\n\t\r\n" + REC + "\r\n\r\n");
         assertEquals(2, items.size());
         assertEquals(List.of(2, 5), items.stream().map(RecordItem::line).toList());
-        assertTrue(items.stream().allMatch(i -> i.json() != null));
+        assertTrue(items.stream().allMatch(i -> tree(i) != null));
     }
 
     @Test
@@ -83,12 +153,12 @@ class MeterRecordCodecTest {
         List<RecordItem> items = new ArrayList<>();
         codec.split(body).forEachRemaining(items::add);
         assertEquals(1, items.size());
-        assertEquals("c", items.get(0).json().get("customerId").textValue());
+        assertEquals("c", tree(items.get(0)).get("customerId").textValue());
 
         List<RecordItem> array = new ArrayList<>();
         codec.split(("\uFEFF[" + REC + "]").getBytes(StandardCharsets.UTF_8)).forEachRemaining(array::add);
         assertEquals(1, array.size());
-        assertEquals("c", array.get(0).json().get("customerId").textValue());
+        assertEquals("c", tree(array.get(0)).get("customerId").textValue());
     }
 
     @Test
@@ -105,7 +175,7 @@ class MeterRecordCodecTest {
     void a_malformed_ndjson_line_rejects_that_line_only() {
         List<RecordItem> items = split(REC + "\nnot json\n" + REC + "\n{\"a\":1} {\"b\":2}\n");
         assertEquals(4, items.size());
-        assertTrue(items.get(0).json() != null && items.get(2).json() != null);
+        assertTrue(tree(items.get(0)) != null && tree(items.get(2)) != null);
         RecordItem bad = items.get(1);
         assertEquals(1, bad.index());
         assertEquals(2, bad.line());
@@ -119,7 +189,7 @@ class MeterRecordCodecTest {
     void a_truncated_array_keeps_the_records_before_the_cut() {
         List<RecordItem> items = split("[" + REC + "," + REC + ",{\"customerId\":\"c\"");
         assertEquals(3, items.size());
-        assertTrue(items.get(0).json() != null && items.get(1).json() != null);
+        assertTrue(tree(items.get(0)) != null && tree(items.get(1)) != null);
         RecordItem end = items.get(2);
         assertEquals(-1, end.index());
         assertTrue(end.error().startsWith("body: malformed JSON array ("), end.error());
@@ -144,22 +214,22 @@ class MeterRecordCodecTest {
     void array_elements_that_are_not_objects_are_passed_on_for_rejection() {
         List<RecordItem> items = split("[1, \"two\", [3], null]");
         assertEquals(4, items.size());
-        assertTrue(items.get(0).json().isNumber());
-        assertTrue(items.get(2).json().isArray());
+        assertTrue(tree(items.get(0)).isNumber());
+        assertTrue(tree(items.get(2)).isArray());
         assertEquals(List.of(0, 1, 2, 3), items.stream().map(RecordItem::index).toList());
     }
 
     @Test
     void keeps_unicode_and_exact_decimals() {
         List<RecordItem> items = split("{\"customerId\":\"kunde-\u00e4\u00df-\uD83D\uDE00\",\"meterValue\":0.10}");
-        assertEquals("kunde-\u00e4\u00df-\uD83D\uDE00", items.get(0).json().get("customerId").textValue());
-        assertEquals("0.10", items.get(0).json().get("meterValue").decimalValue().toPlainString());
+        assertEquals("kunde-\u00e4\u00df-\uD83D\uDE00", tree(items.get(0)).get("customerId").textValue());
+        assertEquals("0.10", tree(items.get(0)).get("meterValue").decimalValue().toPlainString());
     }
 
     @Test
     void rejects_records_with_duplicate_fields() {
         List<RecordItem> items = split("{\"meterValue\":1,\"meterValue\":1000}");
-        assertNull(items.get(0).json());
+        assertNull(tree(items.get(0)));
         assertTrue(items.get(0).error().contains("Duplicate field 'meterValue'"), items.get(0).error());
     }
 
@@ -176,7 +246,7 @@ class MeterRecordCodecTest {
         List<RecordItem> items = split(REC + "\n" + deep + "\n" + REC);
         assertEquals(3, items.size());
         assertTrue(items.get(1).error().contains("nesting depth"), items.get(1).error());
-        assertTrue(items.get(2).json() != null, "the next line is read as usual");
+        assertTrue(tree(items.get(2)) != null, "the next line is read as usual");
     }
 
     @Test
@@ -215,6 +285,6 @@ class MeterRecordCodecTest {
         assertEquals("record: line longer than " + MeterRecordCodec.MAX_LINE_BYTES + " bytes", items.get(0).error());
         assertEquals(1, items.get(0).line());
         assertEquals(2, items.get(1).line());
-        assertEquals("c", items.get(1).json().get("customerId").textValue());
+        assertEquals("c", tree(items.get(1)).get("customerId").textValue());
     }
 }

@@ -21,7 +21,8 @@ import java.util.Map;
 /**
  * Coverage-guided fuzzing (Jazzer) of codec + validator on arbitrary bytes: nothing but a rejection
  * reason may come out of a bad body, no accepted record may break a contract rule, and the streamed
- * split (Extended Client payloads) reads exactly what the in-memory one does. {@code ./mvnw verify}
+ * split (Extended Client payloads) reads exactly what the in-memory one does, and records read straight
+ * into their fields get exactly the outcome the tree reading gives. {@code ./mvnw verify}
  * runs it with JAZZER_FUZZ=1 in a JVM of its own (pom, surefire execution "fuzz"): the committed seed
  * corpus (RecordFuzzTestInputs/), then 30 s of fuzzing; README gives the longer run.
  */
@@ -33,6 +34,7 @@ class RecordFuzzTest {
                     + "|dimensions(\\.[A-Za-z0-9_-]+|\\[\"([^\"\\\\]|\\\\.)*(\"|\\.\\.\\.)\\])?): .+");
     private static final Instant NOW = Instant.parse("2026-11-21T20:00:00Z");
     private final MeterRecordCodec codec = new MeterRecordCodec();
+    private final MeterRecordCodec treesOnly = new MeterRecordCodec(false);
     private final RecordValidator validator = new RecordValidator(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofHours(1));
 
     @FuzzTest(maxDuration = "30s")
@@ -49,12 +51,23 @@ class RecordFuzzTest {
         } finally {
             Files.delete(file);
         }
+        // records read straight into their fields get the verdict, record and reasons the tree reading gives
+        List<RecordItem> trees = new ArrayList<>();
+        treesOnly.split(body).forEachRemaining(trees::add);
+        assertEquals(trees.size(), inMemory.size(), "as many items from either reading");
         Iterator<RecordItem> items = inMemory.iterator();
         int count = 0;
         while (items.hasNext()) {
             RecordItem item = items.next();
             assertTrue(++count <= MeterRecordCodec.MAX_RECORDS + 1, "the record limit holds");
             RecordOutcome outcome = validator.validate(item);
+            RecordOutcome fromTree = validator.validate(trees.get(count - 1));
+            assertEquals(List.of(fromTree.index(), String.valueOf(fromTree.line()), String.valueOf(fromTree.record()), fromTree.reasons()),
+                    List.of(outcome.index(), String.valueOf(outcome.line()), String.valueOf(outcome.record()), outcome.reasons()),
+                    "the same outcome read from fields and from a tree");
+            if (!outcome.isAccepted()) {
+                assertEquals(fromTree.json(), outcome.json(), "a rejected record's report shows the same JSON");
+            }
             if (outcome.isAccepted()) {
                 holdsEveryRule(outcome.record());
             } else {
