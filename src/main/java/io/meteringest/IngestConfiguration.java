@@ -94,26 +94,27 @@ public final class IngestConfiguration implements CamelConfiguration {
         RecordKeys.mode(required(pc, "ingest.dedup.mode"));
         duration(pc, "ingest.dedup.retention");
         required(pc, "ingest.store.url");
-        managementHost(pc);
+        managementHost(pc::resolveProperty);
     }
 
     /**
      * /observe (health, metrics) binds loopback unless Camel's management server authentication is on:
-     * beyond this host it must not be open to anyone who can reach the port.
+     * beyond this host it must not be open to anyone who can reach the port. Public for the check of
+     * docker/compose.yaml's settings.
      */
-    private static void managementHost(PropertiesComponent pc) {
-        if (!flag(pc, "camel.management.enabled")) {
+    public static void managementHost(java.util.function.Function<String, java.util.Optional<String>> settings) {
+        if (!flag(settings, "camel.management.enabled")) {
             return;
         }
         // Camel's own default host is 0.0.0.0
-        String host = pc.resolveProperty("camel.management.host").map(String::trim).filter(h -> !h.isEmpty()).orElse("0.0.0.0");
+        String host = settings.apply("camel.management.host").map(String::trim).filter(h -> !h.isEmpty()).orElse("0.0.0.0");
         boolean loopback;
         try {
             loopback = java.net.InetAddress.getByName(host).isLoopbackAddress();
         } catch (java.net.UnknownHostException e) {
             throw new StartupException("camel.management.host: cannot resolve '" + host + "'");
         }
-        if (!loopback && !flag(pc, "camel.management.authentication-enabled", "camel.management.authenticationEnabled")) {
+        if (!loopback && !flag(settings, "camel.management.authentication-enabled", "camel.management.authenticationEnabled")) {
             throw new StartupException("camel.management.host: '" + host + "' is not loopback; /observe there needs"
                     + " camel.management.authentication-enabled=true and camel.management.basic-properties-file"
                     + " (refusing to start unprotected)");
@@ -121,8 +122,8 @@ public final class IngestConfiguration implements CamelConfiguration {
     }
 
     /** True when any of these spellings of one key is set to true. */
-    private static boolean flag(PropertiesComponent pc, String... keys) {
-        return java.util.Arrays.stream(keys).map(pc::resolveProperty).flatMap(java.util.Optional::stream)
+    private static boolean flag(java.util.function.Function<String, java.util.Optional<String>> settings, String... keys) {
+        return java.util.Arrays.stream(keys).map(settings).flatMap(java.util.Optional::stream)
                 .findFirst().map(v -> Boolean.parseBoolean(v.trim())).orElse(false);
     }
 

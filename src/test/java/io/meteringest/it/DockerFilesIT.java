@@ -1,19 +1,38 @@
 package io.meteringest.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.meteringest.IngestConfiguration;
+import io.meteringest.StartupException;
+import io.meteringest.local.EmbeddedAws;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What can be checked of docker/ without a Docker engine: the Dockerfile copies files the build
  * makes and runs as non-root on a JRE; the compose file is valid (Debian's docker-compose, offline);
- * the LocalStack init script creates the queue, dead-letter queue and bucket the app expects.
+ * the LocalStack init script creates the queue, dead-letter queue and bucket the app expects; the
+ * app's settings there pass the startup checks, and its /observe account works.
  */
 class DockerFilesIT {
 
@@ -43,6 +62,65 @@ class DockerFilesIT {
         assertTrue(properties.contains("ingest.dead-letter-queue = meter-ingest-dlq.fifo"));
         assertTrue(properties.contains("ingest.bucket = meter-ingest"));
         assertTrue(script.contains("RedrivePolicy") && script.contains("FifoQueue=true"));
+    }
+
+    /**
+     * The app in compose.yaml gets /observe beyond the container's loopback: the startup check must let
+     * its settings through (they carry authentication), and its demo account must open /observe while
+     * a request without it is refused, on the packaged jar. The jar's host stays loopback here (tests
+     * bind nothing else); the check is run on the compose host as written.
+     */
+    @Test
+    void the_compose_app_settings_pass_the_startup_check_and_its_observe_account_opens_observe(@TempDir Path work)
+            throws Exception {
+        Map<String, String> compose = composeSystemProperties();
+        java.util.Properties shipped = new java.util.Properties();
+        try (var in = Files.newBufferedReader(Path.of("application.properties"))) {
+            shipped.load(in);
+        }
+        assertEquals("0.0.0.0", compose.get("camel.management.host"));
+        IngestConfiguration.managementHost(key -> Optional.ofNullable(compose.getOrDefault(key, shipped.getProperty(key))));
+        Map<String, String> withoutAuthentication = new HashMap<>(compose);
+        withoutAuthentication.remove("camel.management.authentication-enabled");
+        assertThrows(StartupException.class, () -> IngestConfiguration.managementHost(
+                key -> Optional.ofNullable(withoutAuthentication.getOrDefault(key, shipped.getProperty(key)))));
+
+        assertEquals("/app/observe-users.properties", compose.get("camel.management.basic-properties-file"));
+        Files.createDirectories(work.resolve("s3"));
+        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, work.resolve("s3"))) {
+            aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 5);
+            aws.createBucket("meter-ingest");
+            Map<String, String> props = JarProcess.against(aws, work);
+            props.put("camel.management.authentication-enabled", compose.get("camel.management.authentication-enabled"));
+            // the file compose mounts at /app/observe-users.properties
+            props.put("camel.management.basic-properties-file", Path.of("docker", "observe-users.properties").toAbsolutePath().toString());
+            String ready = "http://127.0.0.1:" + props.get("camel.management.port") + "/observe/health/ready";
+            try (JarProcess app = JarProcess.start(props)) {
+                app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
+                assertEquals(401, status(ready, null), "no credentials, no health");
+                assertEquals(401, status(ready, "observer:wrong"));
+                await().atMost(Duration.ofSeconds(30)).until(() -> status(ready, "observer:observe-locally") == 200);
+                assertEquals(0, app.terminate(Duration.ofSeconds(60)), app.output());
+            }
+        }
+    }
+
+    /** The -Dkey=value settings in the app's JAVA_OPTS in compose.yaml. */
+    private static Map<String, String> composeSystemProperties() throws java.io.IOException {
+        Map<String, String> settings = new HashMap<>();
+        Matcher setting = Pattern.compile("-D([\\w.-]+)=(\\S+)").matcher(Files.readString(Path.of("docker", "compose.yaml")));
+        while (setting.find()) {
+            settings.put(setting.group(1), setting.group(2));
+        }
+        return settings;
+    }
+
+    private static int status(String url, String credentials) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
+        if (credentials != null) {
+            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     @Test
