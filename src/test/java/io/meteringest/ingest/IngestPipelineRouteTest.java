@@ -141,6 +141,8 @@ class IngestPipelineRouteTest extends PipelineTestSupport {
         assertEquals(group, dead.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID));
         assertEquals(id, dead.attributes().get(MessageSystemAttributeName.MESSAGE_DEDUPLICATION_ID));
         assertTrue(audit.deletedMessageIds.contains(id));
+        // the archive was retried as configured (ingest.archive.retries = 2 in these tests) before that
+        assertEquals(2, redeliveries.get());
         // dead-lettered, so neither archived nor counted: a redrive processes it once
         assertEquals(List.of(), keys("raw/"));
         assertEquals(Map.of(), openUsage());

@@ -53,6 +53,39 @@ class ObserveRouteTest extends PipelineTestSupport {
     }
 
     @Test
+    void metrics_count_duplicates() throws Exception {
+        String ndjson = Files.readString(Path.of("samples/compute-hours.ndjson"));
+        send(ndjson);
+        send(ndjson); // a producer's retry as a new message: its 3 records are duplicates
+        startConsumer();
+        awaitQueueEmpty();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            String metrics = get("/observe/metrics").body();
+            assertTrue(metrics.contains("meter_ingest_records_accepted_total{camelContext=\"meter-ingest\"} 6.0"), metrics);
+            assertTrue(metrics.contains("meter_ingest_records_duplicate_total{camelContext=\"meter-ingest\"} 3.0"), metrics);
+        });
+    }
+
+    @Test
+    void metrics_count_archive_failures_and_dead_letters_while_s3_is_away() throws Exception {
+        int s3Port = servers().s3Port();
+        servers().stopS3();
+        try {
+            send(Files.readString(Path.of("samples/compute-hours.ndjson")));
+            startConsumer();
+            awaitQueueEmpty();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                String metrics = get("/observe/metrics").body();
+                assertTrue(metrics.contains("meter_ingest_archive_failures_total{camelContext=\"meter-ingest\"} 1.0"), metrics);
+                assertTrue(metrics.contains("meter_ingest_dead_letters_total{camelContext=\"meter-ingest\"} 1.0"), metrics);
+                assertTrue(metrics.contains("meter_ingest_dead_letter_queue_depth 1.0"), metrics);
+            });
+        } finally {
+            servers().startS3(s3Port);
+        }
+    }
+
+    @Test
     void readiness_goes_down_while_sqs_is_unreachable_and_up_when_it_returns() throws Exception {
         startConsumer();
         await().atMost(Duration.ofSeconds(15)).until(() -> get("/observe/health/ready").statusCode() == 200);

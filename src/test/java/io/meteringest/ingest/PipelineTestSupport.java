@@ -49,6 +49,8 @@ abstract class PipelineTestSupport extends CamelMainTestSupport {
     protected final SqsClient sqs;
     protected final S3Client s3;
     protected final AwsAudit audit;
+    /** Redelivery attempts Camel's error handlers made (its ExchangeRedeliveryEvents). */
+    protected final java.util.concurrent.atomic.AtomicInteger redeliveries;
     /** Handed to Camel from the super constructor, filled in ours (no initializer: it must survive). */
     private Properties overrides;
 
@@ -63,6 +65,7 @@ abstract class PipelineTestSupport extends CamelMainTestSupport {
         sqs = servers.sqsClient();
         s3 = servers.s3Client();
         audit = new AwsAudit(s3, bucket);
+        redeliveries = new java.util.concurrent.atomic.AtomicInteger();
         overrides.putAll(servers.camelProperties());
         overrides.put("ingest.embedded", "false");
         overrides.put("ingest.queue", queue);
@@ -132,6 +135,15 @@ abstract class PipelineTestSupport extends CamelMainTestSupport {
                                 EmbeddedAws.ACCESS_KEY, EmbeddedAws.SECRET_KEY)))
                 .overrideConfiguration(c -> c.addExecutionInterceptor(audit))
                 .build());
+        // Camel main adds EventNotifier beans of the registry to the context
+        registry.bind("redeliveryCounter", new org.apache.camel.support.EventNotifierSupport() {
+            @Override
+            public void notify(org.apache.camel.spi.CamelEvent event) {
+                if (event instanceof org.apache.camel.spi.CamelEvent.ExchangeRedeliveryEvent) {
+                    redeliveries.incrementAndGet();
+                }
+            }
+        });
         return registry;
     }
 
