@@ -42,6 +42,7 @@ final class StoreBenchmark {
             records += batch.size();
             batches.add(batch);
         }
+        java.nio.file.Files.createDirectories(folder);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(shippedUrl.replace("./data/usage-store", folder.resolve("store-alone").toAbsolutePath().toString()));
         try (HikariDataSource dataSource = new HikariDataSource(config)) {

@@ -87,6 +87,8 @@ class IngestFlowIT {
     @Test
     void a_bad_setting_is_one_line_naming_the_key() throws Exception {
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, dataDir.resolve("s3"))) {
+            assertOneLineError(runAgainst(aws, Map.of("ingest.bucket", " ")),
+                    "ingest.bucket: is not set; set it in application.properties or at launch (-Dingest.bucket=...)");
             assertOneLineError(runAgainst(aws, Map.of("ingest.max-future", "soon")),
                     "ingest.max-future: 'soon' is not an ISO-8601 duration");
             assertOneLineError(runAgainst(aws, Map.of("ingest.queue", "plain-queue")),
