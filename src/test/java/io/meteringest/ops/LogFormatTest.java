@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 class LogFormatTest {
 
     @Test
-    void a_message_with_line_breaks_stays_one_line() {
+    void a_message_with_line_breaks_or_control_characters_stays_one_plain_line() {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         @SuppressWarnings("unchecked")
         OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent> console =
@@ -24,12 +24,13 @@ class LogFormatTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         console.setOutputStream(out);
         try {
-            LoggerFactory.getLogger("test").info("reason: {}", "bad\n12:00:00.000 ERROR [main] forged - line\r\nmore");
+            LoggerFactory.getLogger("test").info("reason: {}", "bad\n12:00:00.000 ERROR [main] forged - line\r\nmore"
+                    + "\rover\u001b[2Jtab\tend");
         } finally {
             console.setOutputStream(System.out);
         }
         String logged = out.toString(StandardCharsets.UTF_8);
         assertEquals(1, logged.lines().count(), logged);
-        assertTrue(logged.contains("reason: bad\\n12:00:00.000 ERROR [main] forged - line\\nmore"), logged);
+        assertTrue(logged.contains("reason: bad\\n12:00:00.000 ERROR [main] forged - line\\nmore\\rover?[2Jtab\tend"), logged);
     }
 }
