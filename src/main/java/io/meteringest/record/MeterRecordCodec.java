@@ -189,7 +189,7 @@ public final class MeterRecordCodec {
         }
 
         @Override
-        void close() {
+        public void close() {
             if (parser == null) {
                 return;
             }
@@ -244,7 +244,7 @@ public final class MeterRecordCodec {
         }
 
         @Override
-        void close() {
+        public void close() {
             dropShared();
             lines.close();
         }
@@ -568,14 +568,18 @@ public final class MeterRecordCodec {
                 dimensions == null ? new TreeMap<>() : dimensions, uniqueId);
     }
 
-    /** Iterator over lazily read items; {@code read()} returns null at the end. */
-    private abstract static class Records implements Iterator<RecordItem> {
+    /**
+     * Iterator over lazily read items; {@code read()} returns null at the end. Closeable, so that a
+     * split cut short (Camel closes the iterator) releases its parser or file at once; closing twice is fine.
+     */
+    private abstract static class Records implements Iterator<RecordItem>, java.io.Closeable {
         private RecordItem next;
         private boolean finished;
 
         abstract RecordItem read();
 
-        void close() {
+        @Override
+        public void close() {
         }
 
         private int items;

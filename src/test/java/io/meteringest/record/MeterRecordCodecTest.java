@@ -109,8 +109,8 @@ class MeterRecordCodecTest {
         for (int i = 0; i < trees.size(); i++) {
             RecordOutcome expected = validator.validate(trees.get(i));
             RecordOutcome actual = validator.validate(fields.get(i));
-            assertEquals(List.of(expected.index(), String.valueOf(expected.line()), String.valueOf(expected.record()), expected.reasons()),
-                    List.of(actual.index(), String.valueOf(actual.line()), String.valueOf(actual.record()), actual.reasons()), "item " + i);
+            assertEquals(java.util.Arrays.asList(expected.index(), expected.line(), expected.record(), expected.reasons()),
+                    java.util.Arrays.asList(actual.index(), actual.line(), actual.record(), actual.reasons()), "item " + i);
         }
     }
 
