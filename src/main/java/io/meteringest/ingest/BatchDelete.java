@@ -57,15 +57,14 @@ public final class BatchDelete extends DefaultPollingConsumerPollStrategy {
         pending.get().add(exchange.getIn().getHeader(Sqs2Constants.RECEIPT_HANDLE, String.class));
     }
 
-    /** Sends this thread's gathered deletes, in calls of up to 10; returns how many SQS deleted. */
-    public int flush() {
+    /** Sends this thread's gathered deletes, in calls of up to 10. */
+    public void flush() {
         List<String> handles = pending.get();
         if (handles.isEmpty()) {
-            return 0;
+            return;
         }
         List<String> batch = new ArrayList<>(handles);
         handles.clear();
-        int deleted = 0;
         for (int from = 0; from < batch.size(); from += 10) {
             List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>();
             for (int i = from; i < Math.min(batch.size(), from + 10); i++) {
@@ -75,13 +74,11 @@ public final class BatchDelete extends DefaultPollingConsumerPollStrategy {
                 DeleteMessageBatchResponse response = client().deleteMessageBatch(b -> b.queueUrl(queueUrl()).entries(entries));
                 response.failed().forEach(f -> LOG.warn("delete of a processed message failed ({}: {}); it will be received"
                         + " again and recognised as already accounted", f.code(), f.message()));
-                deleted += response.successful().size();
             } catch (RuntimeException e) {
                 LOG.warn("delete of {} processed message(s) failed ({}); they will be received again and recognised as"
                         + " already accounted", entries.size(), e.getMessage());
             }
         }
-        return deleted;
     }
 
     private SqsClient client() {

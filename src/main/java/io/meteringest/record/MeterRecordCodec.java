@@ -261,21 +261,18 @@ public final class MeterRecordCodec {
                 }
                 // every line before held exactly one object and blanks, so the next token is this line's first;
                 // the object must end before the line does
-                if (shared.nextToken() != JsonToken.START_OBJECT) {
-                    dropShared();
-                    return null;
+                MeterRecord fields = shared.nextToken() == JsonToken.START_OBJECT ? readFields(shared) : null;
+                if (fields != null) {
+                    long end = sharedOffset + shared.currentLocation().getByteOffset();
+                    if (end <= to && skipWhitespace(buf, (int) end, to) == to) {
+                        return fields;
+                    }
                 }
-                MeterRecord fields = readFields(shared);
-                long end = fields == null ? -1 : sharedOffset + shared.currentLocation().getByteOffset();
-                if (fields == null || end > to || skipWhitespace(buf, (int) end, to) != to) {
-                    dropShared();
-                    return null;
-                }
-                return fields;
             } catch (IOException | RuntimeException e) {
-                dropShared();
-                return null;
+                // the line is read on its own below, which says what is wrong
             }
+            dropShared();
+            return null;
         }
 
         private void dropShared() {
@@ -292,9 +289,12 @@ public final class MeterRecordCodec {
 
         /** The line's fields when it reads the common way, else its tree (the line bytes are kept for that). */
         private RecordItem readLine(byte[] buf, int from, int to, int index, int lineNo) {
-            MeterRecord fields = readFields ? readFieldsShared(buf, from, to) : null;
-            if (fields == null && readFields) {
-                fields = readFields(buf, from, to);
+            MeterRecord fields = null;
+            if (readFields) {
+                fields = readFieldsShared(buf, from, to);
+                if (fields == null) {
+                    fields = readFields(buf, from, to);
+                }
             }
             if (fields == null) {
                 return parseLine(buf, from, to, index, lineNo);
@@ -639,7 +639,7 @@ public final class MeterRecordCodec {
 
     private static int skipWhitespace(byte[] body, int from, int to) {
         int i = from;
-        while (i < to && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n')) {
+        while (i < to && isWhitespace(body[i])) {
             i++;
         }
         return i;

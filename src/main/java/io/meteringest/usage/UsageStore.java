@@ -279,28 +279,12 @@ public final class UsageStore {
      */
     private void addToOpenRows(Connection connection, Map<String, UsageRow> deltas) throws SQLException {
         Map<String, UsageRow> current = new HashMap<>();
-        List<String> rowKeys = new ArrayList<>(deltas.keySet());
-        for (int from = 0; from < rowKeys.size(); from += IN_CHUNK) {
-            List<String> chunk = rowKeys.subList(from, Math.min(rowKeys.size(), from + IN_CHUNK));
-            String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
-            try (PreparedStatement select = connection.prepareStatement("SELECT " + ROW_COLUMNS
-                    + " FROM usage_open WHERE row_key IN (" + marks + ") ORDER BY row_key FOR UPDATE")) {
-                for (int i = 0; i < chunk.size(); i++) {
-                    select.setString(i + 1, chunk.get(i));
-                }
-                try (ResultSet rs = select.executeQuery()) {
-                    while (rs.next()) {
-                        current.put(rs.getString(1), row(rs, 2));
-                    }
-                }
-            }
-        }
+        selectIn(connection, "SELECT " + ROW_COLUMNS + " FROM usage_open WHERE row_key IN (%s) ORDER BY row_key FOR UPDATE",
+                List.copyOf(deltas.keySet()), rs -> current.put(rs.getString(1), row(rs, 2)));
         try (PreparedStatement insert = connection.prepareStatement(
                      "INSERT INTO usage_open (" + ROW_COLUMNS + ", opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
              PreparedStatement update = connection.prepareStatement(
                      "UPDATE usage_open SET sum_value = ?, record_count = ?, min_value = ?, max_value = ? WHERE row_key = ?")) {
-            boolean inserts = false;
-            boolean updates = false;
             for (Map.Entry<String, UsageRow> delta : deltas.entrySet()) {
                 UsageRow existing = current.get(delta.getKey());
                 if (existing == null) {
@@ -308,7 +292,6 @@ public final class UsageStore {
                     bindRow(insert, 2, delta.getValue());
                     insert.setLong(11, clock.millis());
                     insert.addBatch();
-                    inserts = true;
                 } else {
                     UsageRow sum = plus(existing, delta.getValue());
                     update.setString(1, sum.sum().toString());
@@ -317,37 +300,41 @@ public final class UsageStore {
                     update.setString(4, sum.max().toString());
                     update.setString(5, delta.getKey());
                     update.addBatch();
-                    updates = true;
                 }
             }
-            if (inserts) {
-                insert.executeBatch();
-            }
-            if (updates) {
-                update.executeBatch();
-            }
+            insert.executeBatch(); // an empty batch does nothing
+            update.executeBatch();
         }
     }
 
     private Set<String> existingKeys(Connection connection, List<MeterRecord> records) throws SQLException {
         List<String> candidates = records.stream().map(keys::dedupKey).filter(k -> k != null).distinct().toList();
         Set<String> existing = new HashSet<>();
-        for (int from = 0; from < candidates.size(); from += IN_CHUNK) {
-            List<String> chunk = candidates.subList(from, Math.min(candidates.size(), from + IN_CHUNK));
-            String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+        selectIn(connection, "SELECT record_key FROM seen_record WHERE record_key IN (%s)", candidates,
+                rs -> existing.add(rs.getString(1)));
+        return existing;
+    }
+
+    private interface RowReader {
+        void read(ResultSet rs) throws SQLException;
+    }
+
+    /** Runs {@code sql} with its {@code IN (%s)} bound to {@code keys}, {@link #IN_CHUNK} at a time, each row to {@code reader}. */
+    private static void selectIn(Connection connection, String sql, List<String> keys, RowReader reader) throws SQLException {
+        for (int from = 0; from < keys.size(); from += IN_CHUNK) {
+            List<String> chunk = keys.subList(from, Math.min(keys.size(), from + IN_CHUNK));
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT record_key FROM seen_record WHERE record_key IN (" + marks + ")")) {
+                    String.format(sql, String.join(",", java.util.Collections.nCopies(chunk.size(), "?"))))) {
                 for (int i = 0; i < chunk.size(); i++) {
                     select.setString(i + 1, chunk.get(i));
                 }
                 try (ResultSet rs = select.executeQuery()) {
                     while (rs.next()) {
-                        existing.add(rs.getString(1));
+                        reader.read(rs);
                     }
                 }
             }
         }
-        return existing;
     }
 
     static UsageRow plus(UsageRow a, UsageRow b) {

@@ -74,10 +74,7 @@ class DockerFilesIT {
     void the_compose_app_settings_pass_the_startup_check_and_its_observe_account_opens_observe(@TempDir Path work)
             throws Exception {
         Map<String, String> compose = composeSystemProperties();
-        java.util.Properties shipped = new java.util.Properties();
-        try (var in = Files.newBufferedReader(Path.of("application.properties"))) {
-            shipped.load(in);
-        }
+        java.util.Properties shipped = JarProcess.shippedSettings();
         assertEquals("0.0.0.0", compose.get("camel.management.host"));
         IngestConfiguration.managementHost(key -> Optional.ofNullable(compose.getOrDefault(key, shipped.getProperty(key))));
         Map<String, String> withoutAuthentication = new HashMap<>(compose);

@@ -199,11 +199,7 @@ class FaultInjectionIT {
 
     /** camel.component.aws2-sqs.concurrent-consumers in the shipped application.properties. */
     private static int shippedConsumers() throws java.io.IOException {
-        java.util.Properties shipped = new java.util.Properties();
-        try (var in = java.nio.file.Files.newBufferedReader(Path.of("application.properties"))) {
-            shipped.load(in);
-        }
-        return Integer.parseInt(shipped.getProperty("camel.component.aws2-sqs.concurrent-consumers", "1").trim());
+        return Integer.parseInt(JarProcess.shippedSettings().getProperty("camel.component.aws2-sqs.concurrent-consumers", "1").trim());
     }
 
     private static List<String> sqsCalls(JarProcess app) throws java.io.IOException {

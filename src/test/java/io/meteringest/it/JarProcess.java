@@ -49,6 +49,15 @@ final class JarProcess implements AutoCloseable {
         return props;
     }
 
+    /** The shipped application.properties, as the jar reads it from the project folder. */
+    static java.util.Properties shippedSettings() throws IOException {
+        java.util.Properties shipped = new java.util.Properties();
+        try (var in = Files.newBufferedReader(Path.of("application.properties"))) {
+            shipped.load(in);
+        }
+        return shipped;
+    }
+
     /** Copies application.properties and routes/ into {@code folder}, to run the jar there ({@link #startIn}). */
     static void copyProject(Path folder) throws IOException {
         Files.copy(Path.of("application.properties"), folder.resolve("application.properties"));
