@@ -48,6 +48,7 @@ public final class Application {
     }
 
     static int run(String[] args) throws Exception {
+        optionalChecksumsOff();
         Main main = new Main();
         main.setDefaultPropertyPlaceholderLocation(Files.isRegularFile(Path.of("application.properties"))
                 ? "file:application.properties" : "classpath:application.properties");
@@ -71,6 +72,22 @@ public final class Application {
             }
             LOG.error("meter-ingest cannot start: {}", problem);
             return 1;
+        }
+    }
+
+    /**
+     * Since 2.30 the AWS SDK adds a CRC32 trailer (chunked encoding) to every PutObject and checks
+     * response checksums by default: measurable CPU per message that S3 does not ask for. WHEN_REQUIRED
+     * keeps them where an operation demands one. Set -Daws.requestChecksumCalculation /
+     * AWS_REQUEST_CHECKSUM_CALCULATION (and the response twins) to WHEN_SUPPORTED to have them back.
+     */
+    static void optionalChecksumsOff() {
+        for (String[] setting : new String[][] {
+                {"aws.requestChecksumCalculation", "AWS_REQUEST_CHECKSUM_CALCULATION"},
+                {"aws.responseChecksumValidation", "AWS_RESPONSE_CHECKSUM_VALIDATION"}}) {
+            if (System.getProperty(setting[0]) == null && System.getenv(setting[1]) == null) {
+                System.setProperty(setting[0], "WHEN_REQUIRED");
+            }
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.aws2.s3.AWS2S3Constants;
+import org.apache.camel.component.aws2.sqs.Sqs2Constants;
 import org.apache.camel.support.SynchronizationAdapter;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -50,8 +51,8 @@ public final class ExtendedPayloads {
     }
 
     /**
-     * For a pointer: streams the pointed-to payload into a temporary file (deleted when the exchange
-     * is done) and makes it the body; a missing object or an unreachable S3 fails like an archive
+     * For a pointer: streams the pointed-to payload into a temporary file (deleted when the message's
+     * exchange is done) and makes it the body; a missing object or an unreachable S3 fails like an archive
      * write does. Any other body is left as it is.
      */
     public void resolve(Exchange exchange) throws IOException {
@@ -60,7 +61,11 @@ public final class ExtendedPayloads {
             return;
         }
         Path file = Files.createTempFile("meter-ingest-payload-", ".body");
-        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+        // the file is the message's body for the rest of its poll: it goes when the message's own exchange is done
+        Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
+        Exchange owner = poll == null ? exchange
+                : poll.entry(exchange.getIn().getHeader(Sqs2Constants.MESSAGE_ID, String.class)).parked();
+        owner.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override
             public void onDone(Exchange done) {
                 try {

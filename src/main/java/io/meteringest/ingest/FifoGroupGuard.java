@@ -1,24 +1,29 @@
 package io.meteringest.ingest;
 
 import java.time.Clock;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.component.aws2.sqs.Sqs2Constants;
+import org.apache.camel.Message;
 import org.apache.camel.component.aws2.sqs.Sqs2Endpoint;
-import org.apache.camel.support.SynchronizationAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityRequest;
 
 /**
  * Keeps FIFO order when a message fails. One receive can return several messages of the same
- * MessageGroupId; Camel's consumer would process the later ones even after an earlier one failed.
- * This guard remembers a failed group until the failed message can be received again (its
- * visibility timeout) and releases the group's later messages back to the queue instead of
- * processing them; SQS hands them out again behind the failed message, in order. Called first by
- * the {@code ingest-consume} route.
+ * MessageGroupId; once one of them fails, the group's later messages must not be processed ahead of
+ * its retry. This guard releases them back to the queue instead (invisible until the failed message
+ * can be received again), and remembers a failed group across polls until then; SQS hands them out
+ * again behind the failed message, in order. Other groups go on. Used by {@code ingest-poll}: before
+ * the archive ({@link #admit}) and as each message starts its validation ({@link #releaseIfGroupBlocked}).
  */
 public final class FifoGroupGuard {
 
@@ -40,38 +45,70 @@ public final class FifoGroupGuard {
     }
 
     /**
-     * Returns true when the message was released because an earlier message of its group failed;
-     * the route then stops. Otherwise the message proceeds and its outcome is watched. The failed
-     * message itself is always let through again: its retry is what unblocks the group.
+     * The poll's messages that may be worked on, in receive order: a message of a group that failed in
+     * an earlier poll is released, unless the failed message itself is in this poll ahead of it (its
+     * retry is what unblocks the group).
+     */
+    public Iterator<Message> admit(@ExchangeProperty(Poll.PROPERTY) Poll poll) {
+        Set<String> retried = new HashSet<>();
+        for (Poll.Entry entry : poll.getEntries()) {
+            Block block = entry.getGroup() == null ? null : blocked.get(entry.getGroup());
+            if (block == null || retried.contains(entry.getGroup()) || block.untilMillis() <= clock.millis()) {
+                continue;
+            }
+            if (block.failedMessageId().equals(entry.getMessageId())) {
+                retried.add(entry.getGroup());
+            } else {
+                release(entry, block.untilMillis());
+            }
+        }
+        return poll.in(Poll.State.RECEIVED).stream().map(Poll.Entry::getMessage).iterator();
+    }
+
+    /** The archived messages, in receive order, for validation one after the other. */
+    public List<Message> inOrder(@ExchangeProperty(Poll.PROPERTY) Poll poll) {
+        return poll.in(Poll.State.ARCHIVED).stream().map(Poll.Entry::getMessage).toList();
+    }
+
+    /**
+     * True when the message was released because an earlier message of its group in this poll did not
+     * get through (failed, or released itself); the message's route then stops. Asked as each message
+     * starts, so the earlier ones are done by then.
      */
     public boolean releaseIfGroupBlocked(Exchange exchange) {
-        String group = exchange.getIn().getHeader(GROUP_HEADER, String.class);
-        if (group == null) {
+        Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
+        Poll.Entry entry = poll.entry(exchange.getIn().getHeader(Sqs2Constants.MESSAGE_ID, String.class));
+        if (entry.getGroup() == null) {
             return false; // standard queue: no ordering to keep
         }
-        String messageId = exchange.getIn().getHeader(Sqs2Constants.MESSAGE_ID, String.class);
-        Block block = blocked.get(group);
-        long now = clock.millis();
-        if (block != null && block.untilMillis() > now && !block.failedMessageId().equals(messageId)) {
-            // invisible until the block ends: no tight receive/release loop, no needless receive counts
-            int seconds = (int) Math.max(1, (block.untilMillis() - now + 999) / 1000);
-            release(exchange, messageId, group, seconds);
-            released.incrementAndGet();
-            return true;
+        for (Poll.Entry earlier : poll.getEntries()) {
+            if (earlier == entry) {
+                return false;
+            }
+            if (entry.getGroup().equals(earlier.getGroup()) && earlier.getState() != Poll.State.STAGED
+                    && earlier.getState() != Poll.State.DEAD_LETTERED) {
+                release(entry, clock.millis() + visibilityTimeoutSeconds(entry) * 1000L);
+                return true;
+            }
         }
-        long holdMillis = visibilityTimeoutSeconds(exchange) * 1000L;
-        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
-            @Override
-            public void onFailure(Exchange failed) {
-                blocked.put(group, new Block(messageId, clock.millis() + holdMillis));
-            }
-
-            @Override
-            public void onComplete(Exchange done) {
-                blocked.remove(group);
-            }
-        });
         return false;
+    }
+
+    /** After the poll: a failed message blocks its group until it can be received again; a done one unblocks it. */
+    void settle(Poll poll) {
+        for (Poll.Entry entry : poll.getEntries()) {
+            if (entry.getGroup() == null) {
+                continue; // standard queue: no ordering to keep
+            }
+            switch (entry.getState()) {
+                case FAILED -> blocked.put(entry.getGroup(),
+                        new Block(entry.getMessageId(), clock.millis() + visibilityTimeoutSeconds(entry) * 1000L));
+                case ACCOUNTED, DEAD_LETTERED -> blocked.remove(entry.getGroup());
+                default -> {
+                    // released: its group's block stays as it is
+                }
+            }
+        }
     }
 
     /** Messages released back to the queue so far. */
@@ -79,21 +116,34 @@ public final class FifoGroupGuard {
         return released.get();
     }
 
-    private void release(Exchange exchange, String messageId, String group, int seconds) {
-        LOG.info("message {} released for {}s: an earlier message of group {} failed", messageId, seconds, group);
-        Sqs2Endpoint endpoint = (Sqs2Endpoint) exchange.getFromEndpoint();
+    private void release(Poll.Entry entry, long untilMillis) {
+        // invisible until the block ends: no tight receive/release loop, no needless receive counts
+        int seconds = (int) Math.max(1, (untilMillis - clock.millis() + 999) / 1000);
+        LOG.info("message {} released for {}s: an earlier message of group {} failed", entry.getMessageId(), seconds,
+                entry.getGroup());
+        entry.moveTo(Poll.State.RELEASED);
+        released.incrementAndGet();
+        // done with it now, so the consumer stops extending its visibility
+        entry.complete();
+        Sqs2Endpoint endpoint = (Sqs2Endpoint) entry.parked().getFromEndpoint();
         var client = endpoint.getClient();
         String queueUrl = queueUrls.computeIfAbsent(endpoint.getConfiguration().getQueueName(),
                 name -> client.getQueueUrl(b -> b.queueName(name)).queueUrl());
-        client.changeMessageVisibility(ChangeMessageVisibilityRequest.builder()
-                .queueUrl(queueUrl)
-                .receiptHandle(exchange.getIn().getHeader(Sqs2Constants.RECEIPT_HANDLE, String.class))
-                .visibilityTimeout(seconds)
-                .build());
+        try {
+            client.changeMessageVisibility(ChangeMessageVisibilityRequest.builder()
+                    .queueUrl(queueUrl)
+                    .receiptHandle(entry.getReceiptHandle())
+                    .visibilityTimeout(seconds)
+                    .build());
+        } catch (RuntimeException e) {
+            // it stays invisible for the rest of its visibility timeout instead: order holds either way
+            LOG.warn("release of message {} failed ({}); it comes back after its visibility timeout", entry.getMessageId(),
+                    e.getMessage());
+        }
     }
 
-    private static int visibilityTimeoutSeconds(Exchange exchange) {
-        Integer timeout = exchange.getFromEndpoint() instanceof Sqs2Endpoint sqs
+    private static int visibilityTimeoutSeconds(Poll.Entry entry) {
+        Integer timeout = entry.parked().getFromEndpoint() instanceof Sqs2Endpoint sqs
                 ? sqs.getConfiguration().getVisibilityTimeout() : null;
         return timeout != null ? timeout : 30; // SQS's default queue visibility timeout
     }

@@ -1,15 +1,17 @@
 package io.meteringest.usage;
 
 import io.meteringest.record.RecordOutcome;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.camel.Header;
 
 /**
  * What the usage routes call: aggregation endpoints {@link #add} accepted records to the message's
- * {@link UsageBatch}; {@code usage-account} then {@link #account}s the batch in one store
- * transaction. Keeps counts per endpoint and of duplicates for operators.
+ * {@link UsageBatch}; {@code usage-account} then {@link #account}s the batches of a poll in one
+ * store transaction. Keeps counts per endpoint and of duplicates for operators.
  */
 public final class UsageAccounting {
 
@@ -22,8 +24,9 @@ public final class UsageAccounting {
         this.store = store;
     }
 
-    public UsageBatch newBatch() {
-        return new UsageBatch();
+    /** The message's batch, filled by the aggregation endpoints during its split. */
+    public UsageBatch newBatch(@Header("CamelAwsSqsMessageId") String messageId) {
+        return new UsageBatch(messageId);
     }
 
     /** Called by an aggregation endpoint with the record it takes and its own name. */
@@ -35,8 +38,9 @@ public final class UsageAccounting {
         byEndpoint.computeIfAbsent(endpoint, k -> new AtomicLong()).incrementAndGet();
     }
 
-    public UsageStore.Accounting account(String messageId, UsageBatch batch) {
-        UsageStore.Accounting result = store.account(messageId, batch == null ? new UsageBatch() : batch);
+    /** The poll's staged messages, in receive order, in one store transaction; returns the poll's totals. */
+    public UsageStore.Accounting account(List<UsageBatch> batches) {
+        UsageStore.Accounting result = store.account(batches);
         accounted.addAndGet(result.accounted());
         duplicates.addAndGet(result.duplicates());
         return result;

@@ -7,12 +7,27 @@ import java.util.List;
 
 /**
  * The accepted records of one SQS message, gathered by the aggregation endpoints during the split
- * and accounted in one store transaction afterwards ({@code usage-account}). Lives in the exchange
- * property {@code usageBatch}, which the split's record exchanges share.
+ * (exchange property {@code usageBatch}, which the split's record exchanges share) and accounted with
+ * the rest of its poll in one store transaction ({@code usage-account}), which leaves its
+ * {@link #accounting()} here.
  */
 public final class UsageBatch {
 
+    private final String messageId;
     private final List<MeterRecord> records = Collections.synchronizedList(new ArrayList<>());
+    private volatile UsageStore.Accounting accounting;
+
+    public UsageBatch(String messageId) {
+        this.messageId = messageId;
+    }
+
+    public UsageBatch() {
+        this(null);
+    }
+
+    public String messageId() {
+        return messageId;
+    }
 
     public void add(MeterRecord record) {
         records.add(record);
@@ -26,5 +41,14 @@ public final class UsageBatch {
 
     public int size() {
         return records.size();
+    }
+
+    /** What the commit did with this message's records; null before. */
+    public UsageStore.Accounting accounting() {
+        return accounting;
+    }
+
+    void accounted(UsageStore.Accounting result) {
+        accounting = result;
     }
 }

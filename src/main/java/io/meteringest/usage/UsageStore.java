@@ -41,7 +41,7 @@ public final class UsageStore {
     private static final DateTimeFormatter FLUSH_ID =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
 
-    /** What accounting one message did. */
+    /** What accounting one message (or, summed, one poll) did. */
     public record Accounting(boolean alreadyAccounted, int accounted, int duplicates) {
     }
 
@@ -83,50 +83,111 @@ public final class UsageStore {
         });
     }
 
-    /**
-     * Accounts a message's accepted records once: a message id seen before changes nothing (a
-     * redelivery after a crash), a record whose dedup key was seen before is a duplicate.
-     */
+    /** Accounts one message's accepted records once (see {@link #account(List)}). */
     public Accounting account(String messageId, UsageBatch batch) {
-        List<MeterRecord> records = batch.records();
-        return inTransaction(connection -> {
-            if (exists(connection, "SELECT 1 FROM processed_message WHERE message_id = ?", messageId)) {
-                return new Accounting(true, 0, 0);
-            }
+        UsageBatch withId = new UsageBatch(messageId);
+        batch.records().forEach(withId::add);
+        account(List.of(withId));
+        return withId.accounting();
+    }
+
+    /**
+     * Accounts the accepted records of a poll's messages, in the order given, in ONE transaction: a
+     * message id seen before changes nothing (a redelivery after a crash), a record whose dedup key was
+     * seen before (in the store, or earlier in these messages) is a duplicate. The poll's deltas are
+     * merged per usage row first, so each row is written once per poll. Each batch gets its
+     * {@link UsageBatch#accounting()}; the returned total says whether all of them were accounted before.
+     */
+    public Accounting account(List<UsageBatch> batches) {
+        if (batches.isEmpty()) {
+            return new Accounting(false, 0, 0);
+        }
+        List<Accounting> results = inTransaction(connection -> {
             long now = clock.millis();
-            update(connection, "INSERT INTO processed_message (message_id, processed_at) VALUES (?, ?)", messageId, now);
-            Set<String> seen = existingKeys(connection, records);
+            Set<String> processed = new HashSet<>();
+            selectIn(connection, "SELECT message_id FROM processed_message WHERE message_id IN (%s)",
+                    batches.stream().map(UsageBatch::messageId).distinct().toList(), rs -> processed.add(rs.getString(1)));
+            List<List<String>> keysByBatch = new ArrayList<>();
+            List<String> candidates = new ArrayList<>();
+            for (UsageBatch batch : batches) {
+                List<String> batchKeys = new ArrayList<>();
+                if (!processed.contains(batch.messageId())) {
+                    for (MeterRecord record : batch.records()) {
+                        String key = keys.dedupKey(record);
+                        batchKeys.add(key);
+                        if (key != null) {
+                            candidates.add(key);
+                        }
+                    }
+                }
+                keysByBatch.add(batchKeys);
+            }
+            Set<String> seen = new HashSet<>();
+            selectIn(connection, "SELECT record_key FROM seen_record WHERE record_key IN (%s)",
+                    candidates.stream().distinct().toList(), rs -> seen.add(rs.getString(1)));
             Map<String, UsageRow> deltas = new TreeMap<>(); // sorted: locks in key order
             List<String> newKeys = new ArrayList<>();
-            int duplicates = 0;
-            for (MeterRecord record : records) {
-                String dedupKey = keys.dedupKey(record);
-                if (dedupKey != null && !seen.add(dedupKey)) {
-                    duplicates++;
+            List<String> newMessages = new ArrayList<>();
+            List<Accounting> accountings = new ArrayList<>();
+            for (int b = 0; b < batches.size(); b++) {
+                UsageBatch batch = batches.get(b);
+                if (processed.contains(batch.messageId()) || newMessages.contains(batch.messageId())) {
+                    accountings.add(new Accounting(true, 0, 0));
                     continue;
                 }
-                if (dedupKey != null) {
-                    newKeys.add(dedupKey);
+                newMessages.add(batch.messageId());
+                List<MeterRecord> records = batch.records();
+                int duplicates = 0;
+                for (int r = 0; r < records.size(); r++) {
+                    MeterRecord record = records.get(r);
+                    String dedupKey = keysByBatch.get(b).get(r);
+                    if (dedupKey != null && !seen.add(dedupKey)) {
+                        duplicates++;
+                        continue;
+                    }
+                    if (dedupKey != null) {
+                        newKeys.add(dedupKey);
+                    }
+                    String dims = RecordKeys.dimensionsJson(record.dimensions());
+                    long start = windows.start(record.meterTimeInMillis());
+                    UsageRow one = new UsageRow(record.customerId(), record.meterApiName(), dims, start,
+                            windows.end(record.meterTimeInMillis()), record.meterValue(), 1, record.meterValue(), record.meterValue());
+                    deltas.merge(RecordKeys.rowKey(record.customerId(), record.meterApiName(), dims, start), one, UsageStore::plus);
                 }
-                String dims = RecordKeys.dimensionsJson(record.dimensions());
-                long start = windows.start(record.meterTimeInMillis());
-                UsageRow one = new UsageRow(record.customerId(), record.meterApiName(), dims, start,
-                        windows.end(record.meterTimeInMillis()), record.meterValue(), 1, record.meterValue(), record.meterValue());
-                deltas.merge(RecordKeys.rowKey(record.customerId(), record.meterApiName(), dims, start), one, UsageStore::plus);
+                accountings.add(new Accounting(false, records.size() - duplicates, duplicates));
             }
+            insertAll(connection, "INSERT INTO processed_message (message_id, processed_at) VALUES (?, ?)", newMessages, now);
             newKeys.sort(null);
-            try (PreparedStatement insert = connection.prepareStatement(
-                    "INSERT INTO seen_record (record_key, seen_at) VALUES (?, ?)")) {
-                for (String key : newKeys) {
-                    insert.setString(1, key);
-                    insert.setLong(2, now);
-                    insert.addBatch();
-                }
-                insert.executeBatch();
-            }
+            insertAll(connection, "INSERT INTO seen_record (record_key, seen_at) VALUES (?, ?)", newKeys, now);
             addToOpenRows(connection, deltas);
-            return new Accounting(false, records.size() - duplicates, duplicates);
+            return accountings;
         });
+        int accounted = 0;
+        int duplicates = 0;
+        boolean allBefore = true;
+        for (int i = 0; i < batches.size(); i++) {
+            Accounting result = results.get(i);
+            batches.get(i).accounted(result);
+            accounted += result.accounted();
+            duplicates += result.duplicates();
+            allBefore &= result.alreadyAccounted();
+        }
+        return new Accounting(allBefore, accounted, duplicates);
+    }
+
+    /** One batched INSERT of (key, at) rows. */
+    private static void insertAll(Connection connection, String sql, List<String> keys, long at) throws SQLException {
+        if (keys.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement insert = connection.prepareStatement(sql)) {
+            for (String key : keys) {
+                insert.setString(1, key);
+                insert.setLong(2, at);
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
     }
 
     /**
@@ -307,14 +368,6 @@ public final class UsageStore {
         }
     }
 
-    private Set<String> existingKeys(Connection connection, List<MeterRecord> records) throws SQLException {
-        List<String> candidates = records.stream().map(keys::dedupKey).filter(k -> k != null).distinct().toList();
-        Set<String> existing = new HashSet<>();
-        selectIn(connection, "SELECT record_key FROM seen_record WHERE record_key IN (%s)", candidates,
-                rs -> existing.add(rs.getString(1)));
-        return existing;
-    }
-
     private interface RowReader {
         void read(ResultSet rs) throws SQLException;
     }
@@ -358,15 +411,6 @@ public final class UsageStore {
         statement.setLong(first + 6, row.count());
         statement.setString(first + 7, row.min().toString());
         statement.setString(first + 8, row.max().toString());
-    }
-
-    private static boolean exists(Connection connection, String sql, String param) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(sql)) {
-            select.setString(1, param);
-            try (ResultSet rs = select.executeQuery()) {
-                return rs.next();
-            }
-        }
     }
 
     private static int update(Connection connection, String sql, Object... params) throws SQLException {

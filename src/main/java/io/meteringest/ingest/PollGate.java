@@ -1,0 +1,108 @@
+package io.meteringest.ingest;
+
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProcessor;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Consumer;
+import org.apache.camel.Endpoint;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.support.AsyncProcessorSupport;
+import org.apache.camel.support.DefaultPollingConsumerPollStrategy;
+import org.apache.camel.spi.PollingConsumerPollStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the aws2-sqs consumer's one-exchange-per-message into one unit of work per receive. Camel's
+ * consumer hands a poll's messages to {@code ingest-consume} one after the other on its polling
+ * thread; this processor (the route's last step) parks each one in that thread's {@link Poll}
+ * without completing it, so the consumer moves on to the next. When the receive is handed out, the
+ * consumer's poll strategy ({@code pollStrategy=#pollGate}) runs on the same thread: the whole poll
+ * goes to {@code direct:ingest-poll} as one exchange, and afterwards every parked exchange is
+ * completed (or failed) with its message's fate.
+ *
+ * <p>Why this shape: a poll belongs to exactly one consumer thread, so several consumers never mix
+ * their polls (the aggregator's completionFromBatchConsumer counts across threads); the messages
+ * stay in flight while their poll runs, so the consumer's visibility extension and Camel's
+ * in-flight accounting (graceful shutdown, JMX) cover them until they are accounted or released;
+ * and the consumer receives again only when its poll is done, so work in flight stays bounded.
+ */
+public final class PollGate extends AsyncProcessorSupport implements AsyncProcessor, PollingConsumerPollStrategy {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PollGate.class);
+    public static final String POLL_ENDPOINT = "direct:ingest-poll";
+
+    private final CamelContext context;
+    private final FifoGroupGuard guard;
+    private final DefaultPollingConsumerPollStrategy camelDefault = new DefaultPollingConsumerPollStrategy();
+    private final ThreadLocal<Poll> current = new ThreadLocal<>();
+    private volatile ProducerTemplate template;
+
+    public PollGate(CamelContext context, FifoGroupGuard guard) {
+        this.context = context;
+        this.guard = guard;
+    }
+
+    /** A received message joins its thread's poll; it completes when the poll is done. */
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        Poll poll = current.get();
+        if (poll == null) {
+            poll = new Poll();
+            current.set(poll);
+        }
+        poll.add(exchange, callback);
+        return false;
+    }
+
+    @Override
+    public boolean begin(Consumer consumer, Endpoint endpoint) {
+        return camelDefault.begin(consumer, endpoint);
+    }
+
+    /** The receive is handed out: work the poll through, then settle each message's exchange. */
+    @Override
+    public void commit(Consumer consumer, Endpoint endpoint, int polledMessages) {
+        runPoll();
+        camelDefault.commit(consumer, endpoint, polledMessages);
+    }
+
+    /** The receive failed (SQS unreachable): whatever was parked still gets its fate, then Camel's usual handling. */
+    @Override
+    public boolean rollback(Consumer consumer, Endpoint endpoint, int retryCounter, Exception e) throws Exception {
+        runPoll();
+        return camelDefault.rollback(consumer, endpoint, retryCounter, e);
+    }
+
+    private void runPoll() {
+        Poll poll = current.get();
+        current.remove();
+        if (poll == null || poll.isEmpty()) {
+            return;
+        }
+        Exception failure = null;
+        try {
+            failure = template().send(POLL_ENDPOINT, exchange -> exchange.setProperty(Poll.PROPERTY, poll)).getException();
+        } catch (RuntimeException e) {
+            failure = e;
+        } finally {
+            if (failure != null) {
+                LOG.warn("poll of {} message(s) failed ({}); its unaccounted messages stay on the queue for redelivery",
+                        poll.size(), failure.getMessage());
+            }
+            poll.failUnsettled(failure != null ? failure : new IllegalStateException("the poll ended before this message was done"));
+            guard.settle(poll);
+            for (Poll.Entry entry : poll.getEntries()) {
+                entry.complete();
+            }
+        }
+    }
+
+    private ProducerTemplate template() {
+        if (template == null) {
+            template = context.createProducerTemplate();
+        }
+        return template;
+    }
+}

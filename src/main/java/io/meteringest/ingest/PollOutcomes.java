@@ -1,0 +1,67 @@
+package io.meteringest.ingest;
+
+import io.meteringest.usage.UsageBatch;
+import org.apache.camel.AggregationStrategy;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.aws2.sqs.Sqs2Constants;
+
+/**
+ * Records each message's fate in its {@link Poll} as {@code ingest-poll} works through it. As the
+ * aggregation strategy of the poll's splits it keeps one message's failure to that message: the
+ * message is marked failed (left on the queue, its group held back) and the poll goes on.
+ */
+public final class PollOutcomes implements AggregationStrategy {
+
+    public static final String RAW_KEY = "rawKey";
+    public static final String USAGE_BATCH = "usageBatch";
+    public static final String OUTCOME = "outcome";
+
+    /** A poll of one archived message, for a replay through validation and accounting. */
+    public Poll replay(Exchange exchange) {
+        return Poll.ofArchived(exchange);
+    }
+
+    /** The raw body is in S3. */
+    public void archived(Exchange exchange) {
+        entry(exchange).archived(exchange.getProperty(RAW_KEY, String.class));
+    }
+
+    /** The raw body is in the dead-letter queue: the message is deleted with the poll, nothing accounted. */
+    public void deadLettered(Exchange exchange) {
+        entry(exchange).moveTo(Poll.State.DEAD_LETTERED);
+    }
+
+    /** Validated: the accepted records wait for the poll's one commit. */
+    public void staged(Exchange exchange) {
+        entry(exchange).stage(exchange.getProperty(OUTCOME, MessageOutcome.class),
+                exchange.getProperty(USAGE_BATCH, UsageBatch.class));
+    }
+
+    /** The poll's commit is done: its staged messages are accounted and may be deleted. */
+    public void accounted(Exchange exchange) {
+        Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
+        poll.in(Poll.State.STAGED).forEach(e -> e.moveTo(Poll.State.ACCOUNTED));
+    }
+
+    @Override
+    public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
+        Exception failure = newExchange.getException();
+        if (failure != null) {
+            entry(newExchange).fail(failure);
+            newExchange.setException(null);
+        }
+        // a message's dead-lettering (handled) or release (stop) ends that message, not the poll
+        newExchange.getExchangeExtension().setErrorHandlerHandled(null);
+        newExchange.getExchangeExtension().setRedeliveryExhausted(false);
+        newExchange.setRouteStop(false);
+        return oldExchange == null ? newExchange : oldExchange;
+    }
+
+    private static Poll.Entry entry(Exchange exchange) {
+        Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
+        if (poll == null) {
+            throw new IllegalStateException("no poll on the exchange: the message must come through ingest-poll");
+        }
+        return poll.entry(exchange.getIn().getHeader(Sqs2Constants.MESSAGE_ID, String.class));
+    }
+}
