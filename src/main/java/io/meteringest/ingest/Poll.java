@@ -32,6 +32,8 @@ public final class Poll {
         DEAD_LETTERED,
         /** given back to the queue unprocessed, behind a failed message of its group */
         RELEASED,
+        /** not started because the consumer is shutting down: left on the queue, redelivered after a restart */
+        LEFT,
         /** validated, its accepted records waiting for the poll's commit */
         STAGED,
         /** accounted in the store (or accounted before): delete it */
@@ -140,6 +142,16 @@ public final class Poll {
 
     private final List<Entry> entries = new ArrayList<>();
     private final Map<String, Entry> byId = new HashMap<>();
+    private volatile java.util.function.BooleanSupplier going = () -> true;
+
+    /** False once the consumer is shutting down: messages not started by then are left for redelivery. */
+    public boolean isGoing() {
+        return going.getAsBoolean();
+    }
+
+    void goingWhile(java.util.function.BooleanSupplier condition) {
+        going = condition;
+    }
 
     /** A poll of one message already in the archive (replay): nothing waits for it. */
     public static Poll ofArchived(Exchange exchange) {

@@ -64,22 +64,42 @@ public final class PollGate extends AsyncProcessorSupport implements AsyncProces
     /** The receive is handed out: work the poll through, then settle each message's exchange. */
     @Override
     public void commit(Consumer consumer, Endpoint endpoint, int polledMessages) {
-        runPoll();
+        runPoll(consumer);
         camelDefault.commit(consumer, endpoint, polledMessages);
     }
 
     /** The receive failed (SQS unreachable): whatever was parked still gets its fate, then Camel's usual handling. */
     @Override
     public boolean rollback(Consumer consumer, Endpoint endpoint, int retryCounter, Exception e) throws Exception {
-        runPoll();
+        runPoll(consumer);
         return camelDefault.rollback(consumer, endpoint, retryCounter, e);
     }
 
-    private void runPoll() {
+    /**
+     * True when the message is not to be started because the consumer is shutting down (Camel's
+     * batch consumers complete only the current task then): it stays on the queue, the messages done
+     * so far in the poll are still committed and deleted, and the route stops for this message.
+     */
+    public boolean leaveIfStopping(Exchange exchange) {
+        Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
+        if (poll.isGoing()) {
+            return false;
+        }
+        Poll.Entry entry = poll.entry(exchange.getIn().getHeader(org.apache.camel.component.aws2.sqs.Sqs2Constants.MESSAGE_ID,
+                String.class));
+        entry.moveTo(Poll.State.LEFT);
+        LOG.info("message {} left on the queue: shutting down", entry.getMessageId());
+        return true;
+    }
+
+    private void runPoll(Consumer consumer) {
         Poll poll = current.get();
         current.remove();
         if (poll == null || poll.isEmpty()) {
             return;
+        }
+        if (consumer instanceof org.apache.camel.support.ScheduledBatchPollingConsumer batch) {
+            poll.goingWhile(batch::isBatchAllowed);
         }
         Exception failure = null;
         try {

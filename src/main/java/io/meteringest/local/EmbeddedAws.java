@@ -60,6 +60,14 @@ public final class EmbeddedAws implements AutoCloseable {
         return aws;
     }
 
+    /** The servers another process runs on these ports (the benchmark's): clients and helpers only, close does nothing. */
+    public static EmbeddedAws attach(int sqsPort, int s3Port, Path s3Dir) {
+        EmbeddedAws aws = new EmbeddedAws(s3Dir.toAbsolutePath());
+        aws.sqsPort = sqsPort;
+        aws.s3Port = s3Port;
+        return aws;
+    }
+
     private void startSqs(int port) {
         if (sqsActors == null) {
             sqsActors = ActorSystem.create("elasticmq");

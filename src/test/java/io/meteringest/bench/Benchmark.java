@@ -2,7 +2,9 @@ package io.meteringest.bench;
 
 import io.meteringest.local.EmbeddedAws;
 import io.meteringest.local.FreePort;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,30 +19,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
-import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
- * The performance benchmark (README, "Performance"); not a test. In one run, on loopback ElasticMQ +
- * S3Proxy as the tests run them, for each workload and interleaved repeats: the ceiling (a bare AWS
- * SDK loop: receive 10, PUT each raw body in parallel, DeleteMessageBatch; no parsing; as many
- * loops as the app has consumers) and meter-ingest end to end (the packaged jar with the shipped
- * application.properties, from its consumer's start until the queue is drained, which is after
- * every message's accounting was committed). Then the codec JMH benchmark. Prints one table.
+ * The performance benchmark (README, "Performance"); not a test. ElasticMQ + S3Proxy run in a JVM
+ * of their own ({@link ServersMain}, the same for every system). For each workload and interleaved
+ * repeats, each system is a process of its own, measured the same way: from launch and from its
+ * first delete until it exits (meter-ingest: SIGTERM once the queue is empty, so its shutdown and
+ * final flush count), its CPU seconds and peak RSS from /proc.
+ * <ul>
+ *   <li>ceiling: a bare SDK loop ({@link SdkLoop}: receive 10, PUT each raw body in parallel,
+ *       DeleteMessageBatch), at the best of 1/2/4/8 loops in that repeat (the sweep is printed);</li>
+ *   <li>peer: the same loop plus parse, validate and in-memory sums, at the ceiling's best loop count;</li>
+ *   <li>meter-ingest: the packaged jar with the shipped application.properties and README's JVM options.</li>
+ * </ul>
+ * Then the store alone and the codec JMH benchmark. Prints one table.
  *
  * <p>{@code ./mvnw -q -Pbenchmark verify} ({@code -Dbench.repeats=3 -Dbench.workloads=A,B,C}).
  */
@@ -48,20 +50,71 @@ public final class Benchmark {
 
     private static final Pattern DONE = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .* message (\\S+) done: ");
     private static final Path JAR = Path.of("target", "meter-ingest.jar");
-    /** the JVM options of README's run command ({@code -Dbench.app-jvm-options} to try others) */
+    /** the JVM options of README's run command ({@code -Dbench.app-jvm-options} to try others); the SDK loops get the same */
     static final String APP_JVM_OPTIONS = System.getProperty("bench.app-jvm-options", "-Xmx256m -XX:+UseSerialGC");
+    /** the servers' JVM, the same in every run */
+    static final String SERVER_JVM_OPTIONS = "-Xmx2g";
+    private static final int[] SWEEP = {1, 2, 4, 8};
 
-    /** One measured drain of a preloaded queue. */
-    record Run(double seconds, int messages, int records, List<Long> latenciesMillis, long peakRssKib,
-               long sqsCalls, long s3Puts) {
+    /** One measured drain of a preloaded queue by one system. */
+    record Run(String system, int loops, double fromLaunchSeconds, double fromFirstDeleteSeconds, int messages, int records,
+               double cpuSeconds, long peakRssKib, long sqsCalls, long s3Puts, List<Long> latenciesMillis) {
         double messagesPerSecond() {
-            return messages / seconds;
+            return messages / fromFirstDeleteSeconds;
+        }
+
+        double messagesPerSecondFromLaunch() {
+            return messages / fromLaunchSeconds;
+        }
+
+        double cpuPer100kRecords() {
+            return cpuSeconds * 100_000 / records;
         }
 
         long percentile(double p) {
             List<Long> sorted = new ArrayList<>(latenciesMillis);
             Collections.sort(sorted);
             return sorted.isEmpty() ? -1 : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
+        }
+    }
+
+    /** Samples a child process's CPU time and peak RSS from /proc until it exits. */
+    static final class ProcStats {
+        private static final long TICKS = 100; // USER_HZ on Linux
+        private volatile long cpuTicks;
+        private volatile long peakRssKib = -1;
+        private final Thread sampler;
+
+        ProcStats(Process process) {
+            sampler = new Thread(() -> {
+                Path stat = Path.of("/proc", String.valueOf(process.pid()), "stat");
+                Path status = Path.of("/proc", String.valueOf(process.pid()), "status");
+                while (process.isAlive()) {
+                    try {
+                        String[] fields = Files.readString(stat).substring(Files.readString(stat).lastIndexOf(')') + 2).split(" ");
+                        cpuTicks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                        for (String line : Files.readAllLines(status)) {
+                            if (line.startsWith("VmHWM:")) {
+                                peakRssKib = Long.parseLong(line.replaceAll("\\D", ""));
+                            }
+                        }
+                        Thread.sleep(20);
+                    } catch (Exception gone) {
+                        return;
+                    }
+                }
+            }, "proc-stats");
+            sampler.setDaemon(true);
+            sampler.start();
+        }
+
+        double cpuSeconds() throws InterruptedException {
+            sampler.join(1000);
+            return (double) cpuTicks / TICKS;
+        }
+
+        long peakRssKib() {
+            return peakRssKib;
         }
     }
 
@@ -74,50 +127,100 @@ public final class Benchmark {
         int consumers = consumers();
         Path work = Files.createTempDirectory("meter-ingest-bench-");
         Map<String, List<Run>> ceilings = new LinkedHashMap<>();
+        Map<String, List<Run>> peers = new LinkedHashMap<>();
         Map<String, List<Run>> apps = new LinkedHashMap<>();
+        Map<String, List<String>> sweeps = new LinkedHashMap<>();
         Map<String, Workload> workloads = new LinkedHashMap<>();
-        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, work.resolve("s3"));
-             SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
-            aws.createBucket("bench-ceiling");
-            aws.createBucket("meter-ingest");
-            long seed = 42;
-            for (String name : selected) {
-                Workload workload = switch (name.trim()) {
-                    case "A" -> Workload.a(seed);
-                    case "B" -> Workload.b(seed);
-                    case "C" -> Workload.c(seed, largestBody(aws, sqs));
-                    default -> throw new IllegalArgumentException("workload " + name + ": expected A, B or C");
-                };
-                workloads.put(workload.name(), workload);
-                for (int r = 1; r <= repeats; r++) {
-                    // interleaved, and the order alternates, so drift on a noisy machine hits both sides
-                    String id = workload.name().toLowerCase() + r;
-                    if (r % 2 == 1) {
-                        ceilings.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(ceiling(aws, sqs, s3, workload, id, consumers));
-                        apps.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(app(aws, sqs, workload, id, work, consumers));
-                    } else {
-                        apps.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(app(aws, sqs, workload, id, work, consumers));
-                        ceilings.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(ceiling(aws, sqs, s3, workload, id, consumers));
+        int sqsPort = FreePort.find();
+        int s3Port = FreePort.find();
+        Process servers = startServers(sqsPort, s3Port, work.resolve("s3"));
+        try {
+            EmbeddedAws aws = EmbeddedAws.attach(sqsPort, s3Port, work.resolve("s3"));
+            try (SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
+                aws.createBucket("bench-ceiling");
+                aws.createBucket("meter-ingest");
+                long seed = 42;
+                for (String name : selected) {
+                    Workload workload = switch (name.trim()) {
+                        case "A" -> Workload.a(seed);
+                        case "B" -> Workload.b(seed);
+                        case "C" -> Workload.c(seed, largestBody(aws, sqs));
+                        default -> throw new IllegalArgumentException("workload " + name + ": expected A, B or C");
+                    };
+                    workloads.put(workload.name(), workload);
+                    for (int r = 1; r <= repeats; r++) {
+                        // interleaved, and the order alternates, so drift on a noisy machine hits every side
+                        String id = workload.name().toLowerCase() + r;
+                        Run app = null;
+                        if (r % 2 == 0) {
+                            app = app(aws, sqs, workload, id, work, consumers);
+                        }
+                        Run best = null;
+                        StringBuilder sweep = new StringBuilder();
+                        for (int loops : SWEEP) {
+                            Run ceiling = sdkLoop("ceiling", aws, sqs, workload, id + "-" + loops, loops, work);
+                            sweep.append(String.format("%s%d loop(s) %.0f msg/s", sweep.length() == 0 ? "" : ", ", loops,
+                                    ceiling.messagesPerSecond()));
+                            if (best == null || ceiling.messagesPerSecond() > best.messagesPerSecond()) {
+                                best = ceiling;
+                            }
+                        }
+                        Run peer = sdkLoop("peer", aws, sqs, workload, id, best.loops(), work);
+                        if (app == null) {
+                            app = app(aws, sqs, workload, id, work, consumers);
+                        }
+                        ceilings.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(best);
+                        peers.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(peer);
+                        apps.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(app);
+                        sweeps.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(sweep.toString());
+                        System.err.printf("workload %s repeat %d: ceiling %.0f msg/s (%s), peer %.0f, meter-ingest %.0f msg/s%n",
+                                workload.name(), r, best.messagesPerSecond(), sweep, peer.messagesPerSecond(), app.messagesPerSecond());
                     }
-                    System.err.printf("workload %s repeat %d: ceiling %.0f msg/s, meter-ingest %.0f msg/s%n", workload.name(), r,
-                            last(ceilings.get(workload.name())).messagesPerSecond(), last(apps.get(workload.name())).messagesPerSecond());
                 }
             }
+        } finally {
+            servers.getOutputStream().close();
+            if (!servers.waitFor(30, TimeUnit.SECONDS)) {
+                servers.destroyForcibly();
+            }
         }
-        // what bounds A: the usage store alone, on A's records; and again with H2 committing in the
-        // background (not durable before the delete, so not shippable): the most that batching commits could buy
+        // what bounds A: the usage store alone, on A's records, one transaction per poll of 10 messages
         String storeUrl = shipped("ingest.store.url");
         double store = workloads.containsKey("A") ? StoreBenchmark.recordsPerSecond(storeUrl, work.resolve("durable"), 500) : -1;
-        double storeAsync = workloads.containsKey("A")
-                ? StoreBenchmark.recordsPerSecond(storeUrl.replace(";WRITE_DELAY=0", ""), work.resolve("async"), 500) : -1;
         CodecBenchmark.Result codec = Boolean.parseBoolean(System.getProperty("bench.codec", "true")) ? CodecBenchmark.run(Integer.getInteger("bench.codec-pairs", 3)) : null;
-        String table = table(workloads, ceilings, apps, codec, consumers, repeats);
+        String table = table(workloads, ceilings, peers, apps, sweeps, codec, consumers, repeats);
         if (store > 0) {
-            table += String.format("usage store alone (shipped H2 settings, workload A's records, one transaction per message,"
-                    + " no SQS/S3/Camel): %.0f records/s = %.0f msgs/s of A; with commits written in the background"
-                    + " (not durable, not shippable): %.0f records/s%n", store, store / 100, storeAsync);
+            table += String.format("usage store alone (shipped H2 settings, workload A's records, one transaction per poll of 10"
+                    + " messages, no SQS/S3/Camel): %.0f records/s = %.0f msgs/s of A%n", store, store / 100);
         }
         System.out.println(table);
+    }
+
+    private static Process startServers(int sqsPort, int s3Port, Path s3Dir) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(SERVER_JVM_OPTIONS.split(" ")));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ServersMain.class.getName(),
+                String.valueOf(sqsPort), String.valueOf(s3Port), s3Dir.toAbsolutePath().toString()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        for (String line = out.readLine(); line != null; line = out.readLine()) {
+            if (line.contains("servers ready")) {
+                Thread drain = new Thread(() -> {
+                    try {
+                        while (out.readLine() != null) {
+                            // discard
+                        }
+                    } catch (IOException ignored) {
+                        // ended
+                    }
+                }, "servers-output");
+                drain.setDaemon(true);
+                drain.start();
+                return process;
+            }
+        }
+        throw new IllegalStateException("the benchmark's servers did not start");
     }
 
     private static String shipped(String key) throws IOException {
@@ -208,61 +311,37 @@ public final class Benchmark {
         return sqs.getQueueUrl(b -> b.queueName(name + ".fifo")).queueUrl();
     }
 
-    /** The bare SDK loop: receive 10, PUT each body in parallel, DeleteMessageBatch; {@code loops} of them. */
-    static Run ceiling(EmbeddedAws aws, SqsClient sqs, S3Client s3, Workload workload, String id, int loops) throws Exception {
-        String url = newQueue(aws, sqs, "bench-ceiling-" + id);
-        Map<String, Long> sent = preload(sqs, url, workload);
+    /** The SDK loop as a process of its own ({@link SdkLoop}): ceiling or peer, with {@code loops} threads. */
+    static Run sdkLoop(String mode, EmbeddedAws aws, SqsClient sqs, Workload workload, String id, int loops, Path work) throws Exception {
+        String url = newQueue(aws, sqs, "bench-" + mode + "-" + id);
+        preload(sqs, url, workload);
         int total = workload.messages().size();
-        AtomicInteger done = new AtomicInteger();
-        AtomicLong sqsCalls = new AtomicLong();
-        AtomicLong puts = new AtomicLong();
-        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
-        ExecutorService putPool = Executors.newFixedThreadPool(loops * 10);
-        ExecutorService loopPool = Executors.newFixedThreadPool(loops);
-        long start = System.nanoTime();
-        List<Future<?>> running = new ArrayList<>();
-        for (int l = 0; l < loops; l++) {
-            running.add(loopPool.submit(() -> {
-                while (done.get() < total) {
-                    List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1))
-                            .messages();
-                    sqsCalls.incrementAndGet();
-                    if (messages.isEmpty()) {
-                        continue;
-                    }
-                    List<Future<?>> uploads = new ArrayList<>();
-                    for (Message m : messages) {
-                        uploads.add(putPool.submit(() -> s3.putObject(b -> b.bucket("bench-ceiling").key("raw/" + m.messageId()),
-                                RequestBody.fromString(m.body()))));
-                    }
-                    for (Future<?> upload : uploads) {
-                        upload.get();
-                    }
-                    puts.addAndGet(messages.size());
-                    List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>();
-                    for (int i = 0; i < messages.size(); i++) {
-                        entries.add(DeleteMessageBatchRequestEntry.builder().id("d" + i)
-                                .receiptHandle(messages.get(i).receiptHandle()).build());
-                    }
-                    sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(entries));
-                    sqsCalls.incrementAndGet();
-                    long now = System.currentTimeMillis();
-                    messages.forEach(m -> latencies.add(now - sent.get(m.messageId())));
-                    done.addAndGet(messages.size());
-                }
-                return null;
-            }));
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(APP_JVM_OPTIONS.split(" ")).stream().filter(x -> !x.isBlank()).toList());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SdkLoop.class.getName(), mode, String.valueOf(loops),
+                String.valueOf(aws.sqsEndpoint().getPort()), String.valueOf(aws.s3Endpoint().getPort()), url, "bench-ceiling",
+                String.valueOf(total)));
+        Path log = work.resolve("bench-" + mode + "-" + id + ".log");
+        long launched = System.currentTimeMillis();
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcStats stats = new ProcStats(process);
+        if (!process.waitFor(15, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            process.destroyForcibly();
+            throw new IllegalStateException(mode + " loop failed:\n" + tail(log));
         }
-        for (Future<?> f : running) {
-            f.get();
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        putPool.shutdown();
-        loopPool.shutdown();
-        return new Run(seconds, total, workload.records(), new ArrayList<>(latencies), -1, sqsCalls.get(), puts.get());
+        long exited = System.currentTimeMillis();
+        long firstDelete = Files.readAllLines(log).stream().filter(l -> l.startsWith("first-delete "))
+                .mapToLong(l -> Long.parseLong(l.substring("first-delete ".length()).trim())).findFirst()
+                .orElseThrow(() -> new IllegalStateException(mode + " loop never deleted; see " + log));
+        return new Run(mode, loops, (exited - launched) / 1000.0, (exited - firstDelete) / 1000.0, total, workload.records(),
+                stats.cpuSeconds(), stats.peakRssKib(), -1, -1, List.of());
     }
 
-    /** The packaged jar, shipped settings, against the same servers; timed from its consumer's start to an empty queue. */
+    /**
+     * The packaged jar, shipped settings, against the same servers: from launch and from its first
+     * delete until it has exited after a SIGTERM sent once the queue is empty (shutdown and final flush included).
+     */
     static Run app(EmbeddedAws aws, SqsClient sqs, Workload workload, String id, Path work, int consumers) throws Exception {
         String name = "bench-app-" + id;
         String url = newQueue(aws, sqs, name);
@@ -282,39 +361,59 @@ public final class Benchmark {
         props.put("camel.component.aws2-sqs.concurrent-consumers", String.valueOf(consumers));
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(APP_JVM_OPTIONS.split(" ")).stream().filter(s -> !s.isBlank()).toList());
+        command.addAll(List.of(APP_JVM_OPTIONS.split(" ")).stream().filter(x -> !x.isBlank()).toList());
         props.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-jar");
         command.add(JAR.toAbsolutePath().toString());
+        long launched = System.currentTimeMillis();
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcStats stats = new ProcStats(process);
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!Files.readString(log).contains("Started ingest-consume")) {
-                if (!process.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("meter-ingest did not start:\n" + Files.readString(log));
-                }
-                Thread.sleep(10);
-            }
-            long start = System.nanoTime();
-            deadline = start + TimeUnit.MINUTES.toNanos(15);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
             while (inQueue(sqs, url) > 0) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
                     throw new IllegalStateException("meter-ingest did not drain the queue:\n" + tail(log));
                 }
                 Thread.sleep(20);
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            long rss = peakRssKib(process.pid());
+            process.destroy(); // SIGTERM: graceful stop, final flush
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("meter-ingest did not exit after SIGTERM:\n" + tail(log));
+            }
+            long exited = System.currentTimeMillis();
+            List<Long> doneAt = new ArrayList<>();
+            List<Long> latencies = latencies(log, sent, doneAt);
+            long firstDelete = doneAt.stream().mapToLong(Long::longValue).min()
+                    .orElseThrow(() -> new IllegalStateException("meter-ingest logged no done message; see " + log));
             List<String> recorded = Files.exists(calls) ? Files.readAllLines(calls) : List.of();
             long sqsCalls = recorded.stream().filter(c -> c.startsWith("Sqs:")).count();
             long puts = recorded.stream().filter(c -> c.equals("S3:PutObject")).count();
-            return new Run(seconds, workload.messages().size(), workload.records(), latencies(log, sent), rss, sqsCalls, puts);
+            return new Run("meter-ingest", consumers, (exited - launched) / 1000.0, (exited - firstDelete) / 1000.0,
+                    workload.messages().size(), workload.records(), stats.cpuSeconds(), stats.peakRssKib(), sqsCalls, puts, latencies);
         } finally {
-            process.destroy();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            if (process.isAlive()) {
                 process.destroyForcibly();
             }
         }
+    }
+
+    /** Sent -> done per message (the app logs "message <id> done" right after its poll's delete); {@code doneAt} gets each time. */
+    private static List<Long> latencies(Path log, Map<String, Long> sent, List<Long> doneAt) throws IOException {
+        List<Long> latencies = new ArrayList<>();
+        LocalDate today = LocalDate.now(ZoneId.systemDefault());
+        long now = System.currentTimeMillis();
+        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+            Matcher m = DONE.matcher(line);
+            if (m.find() && sent.containsKey(m.group(2))) {
+                long at = LocalTime.parse(m.group(1)).atDate(today).atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
+                if (at > now + 3_600_000) {
+                    at -= 86_400_000; // the run crossed midnight
+                }
+                doneAt.add(at);
+                latencies.add(at - sent.get(m.group(2)));
+            }
+        }
+        return latencies;
     }
 
     private static int inQueue(SqsClient sqs, String url) {
@@ -322,34 +421,6 @@ public final class Benchmark {
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
         return a.values().stream().mapToInt(Integer::parseInt).sum();
-    }
-
-    /** Sent -> done per message: the app logs "message <id> done" right after the message's delete. */
-    private static List<Long> latencies(Path log, Map<String, Long> sent) throws IOException {
-        List<Long> latencies = new ArrayList<>();
-        LocalDate today = LocalDate.now(ZoneId.systemDefault());
-        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-            Matcher m = DONE.matcher(line);
-            if (m.find() && sent.containsKey(m.group(2))) {
-                long at = LocalTime.parse(m.group(1)).atDate(today).atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
-                long latency = at - sent.get(m.group(2));
-                latencies.add(latency < -3_600_000 ? latency + 86_400_000 : latency); // the run crossed midnight
-            }
-        }
-        return latencies;
-    }
-
-    private static long peakRssKib(long pid) throws IOException {
-        Path status = Path.of("/proc", String.valueOf(pid), "status");
-        if (!Files.exists(status)) {
-            return -1;
-        }
-        for (String line : Files.readAllLines(status)) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        return -1;
     }
 
     private static String tail(Path log) throws IOException {
@@ -368,42 +439,45 @@ public final class Benchmark {
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
-    /** The run whose throughput is the median: its latencies, RSS and call counts are reported. */
+    /** The run whose throughput is the median: its other figures are reported. */
     private static Run medianRun(List<Run> runs) {
         List<Run> sorted = new ArrayList<>(runs);
         sorted.sort((x, y) -> Double.compare(x.messagesPerSecond(), y.messagesPerSecond()));
         return sorted.get((sorted.size() - 1) / 2);
     }
 
-    static String table(Map<String, Workload> workloads, Map<String, List<Run>> ceilings, Map<String, List<Run>> apps,
-                        CodecBenchmark.Result codec, int consumers, int repeats) {
+    /** Per repeat, the ratio of the interleaved pair; its median is the figure. */
+    private static double medianRatio(List<Run> runs, List<Run> ceilings) {
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(runs.size(), ceilings.size()); i++) {
+            ratios.add(runs.get(i).messagesPerSecond() / ceilings.get(i).messagesPerSecond());
+        }
+        return median(ratios);
+    }
+
+    static String table(Map<String, Workload> workloads, Map<String, List<Run>> ceilings, Map<String, List<Run>> peers,
+                        Map<String, List<Run>> apps, Map<String, List<String>> sweeps, CodecBenchmark.Result codec,
+                        int consumers, int repeats) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format("%nmeter-ingest benchmark: %d cores, Java %s, %d consumer(s), app JVM '%s', medians of %d interleaved"
-                        + " repeats%n%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), consumers,
-                APP_JVM_OPTIONS, repeats));
-        out.append("| workload | what | msgs/s | records/s | ratio to ceiling | target | p50 ms | p99 ms | peak RSS MiB | SQS calls/msg | S3 PUTs/msg |\n");
-        out.append("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n");
+        out.append(String.format("%nmeter-ingest benchmark: %d cores, Java %s, %d consumer(s); meter-ingest and the SDK loops in JVMs"
+                        + " '%s', the servers in one JVM '%s'; medians of %d interleaved repeats; msgs/s from the first delete"
+                        + " until exit (meter-ingest: SIGTERM when the queue is empty, final flush included)%n%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), consumers, APP_JVM_OPTIONS,
+                SERVER_JVM_OPTIONS, repeats));
+        out.append("| workload | system | msgs/s | records/s | ratio to ceiling | target | msgs/s from launch | launch to first delete s"
+                + " | CPU s per 100k records | peak RSS MiB | p50 / p99 ms | SQS calls/msg | S3 PUTs/msg |\n");
+        out.append("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Workload w : workloads.values()) {
             List<Run> c = ceilings.get(w.name());
-            List<Run> a = apps.get(w.name());
-            double ceiling = median(c.stream().map(Run::messagesPerSecond).toList());
-            double app = median(a.stream().map(Run::messagesPerSecond).toList());
-            // per repeat, the ratio of the interleaved pair; its median is the figure
-            List<Double> ratios = new ArrayList<>();
-            for (int i = 0; i < Math.min(c.size(), a.size()); i++) {
-                ratios.add(a.get(i).messagesPerSecond() / c.get(i).messagesPerSecond());
-            }
-            double ratio = median(ratios);
-            String target = switch (w.name()) {
-                case "A" -> ratio >= 0.8 ? ">= 0.8: met" : ">= 0.8: NOT met";
-                case "B" -> ratio >= 0.7 ? ">= 0.7: met" : ">= 0.7: NOT met";
-                default -> "-";
-            };
-            Run cm = medianRun(c);
-            Run am = medianRun(a);
-            out.append(row(w.name() + ": " + w.description(), "ceiling (SDK loop)", ceiling, w, "1.00", "", cm));
-            out.append(row("", "meter-ingest", app, w, String.format("%.2f", ratio), target, am));
+            String first = w.name() + ": " + w.description();
+            out.append(row(first, "ceiling (SDK loop, best of 1/2/4/8 loops)", w, c, c, ""));
+            out.append(row("", "hand-written peer (+ parse, validate, in-memory sums)", w, peers.get(w.name()), c, ""));
+            double ratio = medianRatio(apps.get(w.name()), c);
+            String target = w.name().equals("C") ? "-" : ratio >= 0.8 ? ">= 0.8: met" : ">= 0.8: NOT met";
+            out.append(row("", "meter-ingest", w, apps.get(w.name()), c, target));
         }
+        out.append("\nceiling sweeps (msgs/s from first delete, per repeat):\n");
+        sweeps.forEach((w, list) -> list.forEach(s -> out.append("- ").append(w).append(": ").append(s).append('\n')));
         if (codec != null) {
             out.append(String.format("%ncodec + validator: %.0f records/s; bare Jackson streaming parse of the same bytes: %.0f records/s;"
                             + " ratio %.2f, median of %d interleaved pairs (target >= 0.5: %s)%n", codec.codecRecordsPerSecond(),
@@ -412,10 +486,17 @@ public final class Benchmark {
         return out.toString();
     }
 
-    private static String row(String workload, String what, double messagesPerSecond, Workload w, String ratio, String target, Run run) {
-        return String.format("| %s | %s | %.0f | %.0f | %s | %s | %d | %d | %s | %.2f | %.2f |%n", workload, what, messagesPerSecond,
-                messagesPerSecond * w.recordsPerMessage(), ratio, target, run.percentile(0.5), run.percentile(0.99),
-                run.peakRssKib() < 0 ? "-" : String.valueOf(run.peakRssKib() / 1024),
-                (double) run.sqsCalls() / run.messages(), (double) run.s3Puts() / run.messages());
+    private static String row(String workload, String system, Workload w, List<Run> runs, List<Run> ceilings, String target) {
+        double rate = median(runs.stream().map(Run::messagesPerSecond).toList());
+        Run m = medianRun(runs);
+        return String.format("| %s | %s | %.0f | %.0f | %.2f | %s | %.0f | %.1f | %.1f | %s | %s | %s | %s |%n", workload, system, rate,
+                rate * w.recordsPerMessage(), medianRatio(runs, ceilings), target,
+                median(runs.stream().map(Run::messagesPerSecondFromLaunch).toList()),
+                median(runs.stream().map(r -> r.fromLaunchSeconds() - r.fromFirstDeleteSeconds()).toList()),
+                median(runs.stream().map(Run::cpuPer100kRecords).toList()),
+                m.peakRssKib() < 0 ? "-" : String.valueOf(m.peakRssKib() / 1024),
+                m.latenciesMillis().isEmpty() ? "-" : m.percentile(0.5) + " / " + m.percentile(0.99),
+                m.sqsCalls() < 0 ? "-" : String.format("%.2f", (double) m.sqsCalls() / m.messages()),
+                m.s3Puts() < 0 ? "-" : String.format("%.2f", (double) m.s3Puts() / m.messages()));
     }
 }

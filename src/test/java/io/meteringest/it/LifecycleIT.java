@@ -32,10 +32,11 @@ class LifecycleIT {
     @Test
     void sigterm_stops_within_the_shutdown_timeout_flushes_and_exits_0_leaving_unfinished_messages_on_the_queue() throws Exception {
         JarProcess.copyProject(folder);
-        // slow accounting: each message takes 2 s
+        // slow accounting: each message takes 2 s (and says when it starts)
         Path aggregate = folder.resolve("routes").resolve("usage-aggregate.camel.yaml");
         Files.writeString(aggregate, Files.readString(aggregate).replace("      steps:\n",
-                "      steps:\n        - delay:\n            constant: 2000\n            asyncDelayed: false\n"));
+                "      steps:\n        - log:\n            message: \"slow record starts\"\n"
+                        + "        - delay:\n            constant: 2000\n            asyncDelayed: false\n"));
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, folder.resolve("s3")); SqsClient sqs = aws.sqsClient()) {
             aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 5);
             aws.createBucket("meter-ingest");
@@ -46,18 +47,23 @@ class LifecycleIT {
             try (JarProcess app = JarProcess.startIn(folder, props)) {
                 app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
                 String group = UUID.randomUUID().toString();
+                // one message, then five more: a receive is one poll, so the five come in the next one,
+                // and SIGTERM lands while that poll works through them
                 for (int i = 0; i < 6; i++) {
                     int n = i;
                     sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(RECORD.replace("\"c\"", "\"c-" + n + "\""))
                             .messageGroupId(group).messageDeduplicationId(UUID.randomUUID().toString()));
+                    if (i == 0) {
+                        app.awaitOutput(" done: ", Duration.ofSeconds(30));
+                    }
                 }
-                app.awaitOutput(" done: ", Duration.ofSeconds(30));
+                await().atMost(Duration.ofSeconds(30)).until(() -> app.output().split("slow record starts", -1).length - 1 >= 2);
                 long stopping = System.nanoTime();
                 assertEquals(0, app.terminate(Duration.ofSeconds(60)), app.output());
                 double seconds = (System.nanoTime() - stopping) / 1e9;
                 int done = app.output().split(" done: ", -1).length - 1;
                 assertTrue(seconds < 15, "stopped within the shutdown timeout (5 s) plus the flush, took " + seconds + " s");
-                assertTrue(done < 6, "SIGTERM came mid-stream: " + done + " done");
+                assertTrue(done < 6, "SIGTERM came mid-stream: " + done + " done\n" + app.output());
                 assertTrue(app.output().contains("open usage windows flushed before shutdown"), app.output());
                 Map<QueueAttributeName, String> left = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(
                         QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
