@@ -14,6 +14,8 @@ import io.meteringest.ops.Operations;
 import io.meteringest.record.MeterRecordCodec;
 import io.meteringest.record.RecordValidator;
 import io.meteringest.usage.RecordKeys;
+import io.meteringest.usage.RocksUsageStore;
+import io.meteringest.usage.SqlUsageStore;
 import io.meteringest.usage.UsageAccounting;
 import io.meteringest.usage.UsageFormat;
 import io.meteringest.usage.UsageStore;
@@ -51,8 +53,7 @@ public final class IngestConfiguration implements CamelConfiguration {
         Windows windows = Windows.of("ingest.aggregation.window", duration(pc, "ingest.aggregation.window"),
                 "ingest.aggregation.grace", duration(pc, "ingest.aggregation.grace"));
         RecordKeys keys = new RecordKeys(RecordKeys.mode(required(pc, "ingest.dedup.mode")));
-        UsageStore store = new UsageStore(dataSource(context, pc), keys, windows,
-                duration(pc, "ingest.dedup.retention"), clock);
+        UsageStore store = store(context, pc, keys, windows, clock);
         try {
             store.createSchema();
         } catch (Exception e) {
@@ -130,6 +131,33 @@ public final class IngestConfiguration implements CamelConfiguration {
     private static boolean flag(java.util.function.Function<String, java.util.Optional<String>> settings, String... keys) {
         return java.util.Arrays.stream(keys).map(settings).flatMap(java.util.Optional::stream)
                 .findFirst().map(v -> Boolean.parseBoolean(v.trim())).orElse(false);
+    }
+
+    /** {@code rocksdb:<folder>}: the single-instance store; {@code jdbc:...}: H2 or PostgreSQL. */
+    private static UsageStore store(CamelContext context, PropertiesComponent pc, RecordKeys keys, Windows windows, Clock clock) {
+        String url = required(pc, "ingest.store.url");
+        Duration retention = duration(pc, "ingest.dedup.retention");
+        if (url.startsWith("rocksdb:")) {
+            java.nio.file.Path folder = java.nio.file.Path.of(url.substring("rocksdb:".length()));
+            // the state of an earlier H2 store would be silently left behind: counted again, open windows lost
+            if (java.nio.file.Files.exists(java.nio.file.Path.of(folder + ".mv.db"))) {
+                throw new StartupException("ingest.store.url: an H2 usage store exists at '" + folder + ".mv.db'; keep"
+                        + " using it with ingest.store.url=jdbc:h2:file:" + folder + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE,"
+                        + " or move it away to start RocksDB fresh once its open windows are flushed");
+            }
+            RocksUsageStore rocks = new RocksUsageStore(folder, keys, windows, retention, clock);
+            addService(context, new ServiceSupport() {
+                @Override
+                protected void doStop() {
+                    rocks.close();
+                }
+            });
+            return rocks;
+        }
+        if (!url.startsWith("jdbc:")) {
+            throw new StartupException("ingest.store.url: '" + url + "' is neither rocksdb:<folder> nor a jdbc: URL");
+        }
+        return new SqlUsageStore(dataSource(context, pc), keys, windows, retention, clock);
     }
 
     /** A pooled connection to ingest.store.url, closed when Camel stops; one line if it cannot connect. */

@@ -48,6 +48,23 @@ public final class RecordKeys {
                 Long.toString(record.meterTimeInMillis()), dimensionsJson(record.dimensions()));
     }
 
+    /** The dedup key as 16 bytes (the first 128 bits of the same SHA-256), or null as above: the store's form. */
+    public byte[] dedupDigest(MeterRecord record) {
+        if (record.uniqueId() != null) {
+            return java.util.Arrays.copyOf(digest("u", record.uniqueId()), 16);
+        }
+        if (mode == DedupMode.UNIQUE_ID) {
+            return null;
+        }
+        return java.util.Arrays.copyOf(digest("c", record.customerId(), record.meterApiName(), canonical(record.meterValue()),
+                Long.toString(record.meterTimeInMillis()), dimensionsJson(record.dimensions())), 16);
+    }
+
+    /** The row key as 16 bytes (first 128 bits of its SHA-256). */
+    public static byte[] rowDigest(String customerId, String meterApiName, String dimensionsJson, long windowStart) {
+        return java.util.Arrays.copyOf(digest("r", customerId, meterApiName, dimensionsJson, Long.toString(windowStart)), 16);
+    }
+
     /** Key of the rollup row a record adds to: customer, meter, dimensions and window. */
     public static String rowKey(String customerId, String meterApiName, String dimensionsJson, long windowStart) {
         return sha256("r", customerId, meterApiName, dimensionsJson, Long.toString(windowStart));
@@ -68,6 +85,10 @@ public final class RecordKeys {
     }
 
     private static String sha256(String kind, String... parts) {
+        return HexFormat.of().formatHex(digest(kind, parts));
+    }
+
+    private static byte[] digest(String kind, String... parts) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update(kind.getBytes(StandardCharsets.UTF_8));
@@ -78,7 +99,7 @@ public final class RecordKeys {
                 digest.update((byte) ':');
                 digest.update(bytes);
             }
-            return HexFormat.of().formatHex(digest.digest());
+            return digest.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -9,4 +9,17 @@ import java.math.BigDecimal;
  */
 public record UsageRow(String customerId, String meterApiName, String dimensionsJson, long windowStart,
                        long windowEnd, BigDecimal sum, long count, BigDecimal min, BigDecimal max) {
+
+    /** The same key's figures added up. */
+    static UsageRow plus(UsageRow a, UsageRow b) {
+        return new UsageRow(a.customerId(), a.meterApiName(), a.dimensionsJson(), a.windowStart(), a.windowEnd(),
+                a.sum().add(b.sum()), a.count() + b.count(), a.min().min(b.min()), a.max().max(b.max()));
+    }
+
+    /** A row of one record. */
+    static UsageRow of(io.meteringest.record.MeterRecord record, Windows windows) {
+        String dims = RecordKeys.dimensionsJson(record.dimensions());
+        return new UsageRow(record.customerId(), record.meterApiName(), dims, windows.start(record.meterTimeInMillis()),
+                windows.end(record.meterTimeInMillis()), record.meterValue(), 1, record.meterValue(), record.meterValue());
+    }
 }

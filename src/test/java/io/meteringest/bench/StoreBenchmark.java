@@ -7,6 +7,8 @@ import io.meteringest.record.RecordOutcome;
 import io.meteringest.record.RecordValidator;
 import io.meteringest.usage.RecordKeys;
 import io.meteringest.usage.UsageBatch;
+import io.meteringest.usage.RocksUsageStore;
+import io.meteringest.usage.SqlUsageStore;
 import io.meteringest.usage.UsageStore;
 import io.meteringest.usage.Windows;
 import java.nio.file.Path;
@@ -26,7 +28,7 @@ final class StoreBenchmark {
     }
 
     /** Accepted records per second the store takes, over {@code messages} messages of workload A. */
-    static double recordsPerSecond(String shippedUrl, Path folder, int messages) throws Exception {
+    static double recordsPerSecond(String url, Path folder, int messages) throws Exception {
         MeterRecordCodec codec = new MeterRecordCodec();
         RecordValidator validator = new RecordValidator(Clock.systemUTC(), Duration.ofHours(1));
         List<UsageBatch> batches = new ArrayList<>();
@@ -44,19 +46,40 @@ final class StoreBenchmark {
             batches.add(batch);
         }
         java.nio.file.Files.createDirectories(folder);
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(shippedUrl.replace("./data/usage-store", folder.resolve("store-alone").toAbsolutePath().toString()));
-        try (HikariDataSource dataSource = new HikariDataSource(config)) {
-            UsageStore store = new UsageStore(dataSource, new RecordKeys(RecordKeys.DedupMode.CONTENT),
-                    Windows.of("window", Duration.ofMinutes(1), "grace", Duration.ofSeconds(30)), Duration.ofDays(14),
-                    Clock.systemUTC());
-            store.createSchema();
-            long start = System.nanoTime();
-            // as the app does: one transaction per poll of 10 messages
-            for (int i = 0; i < batches.size(); i += 10) {
-                store.account(batches.subList(i, Math.min(batches.size(), i + 10)));
+        Windows windows = Windows.of("window", Duration.ofMinutes(1), "grace", Duration.ofSeconds(30));
+        RecordKeys keys = new RecordKeys(RecordKeys.DedupMode.CONTENT);
+        if (url.startsWith("rocksdb:")) {
+            try (RocksUsageStore store = new RocksUsageStore(folder.resolve("store-alone-rocks"), keys, windows,
+                    Duration.ofDays(14), Clock.systemUTC())) {
+                store.createSchema();
+                return timed(store, batches, records);
             }
-            return records / ((System.nanoTime() - start) / 1e9);
+        }
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url.replace("./data/usage-store", folder.resolve("store-alone").toAbsolutePath().toString()));
+        try (HikariDataSource dataSource = new HikariDataSource(config)) {
+            UsageStore store = new SqlUsageStore(dataSource, keys, windows, Duration.ofDays(14), Clock.systemUTC());
+            store.createSchema();
+            return timed(store, batches, records);
+        }
+    }
+
+    /** As the app does: one transaction per poll of 10 messages. */
+    private static double timed(UsageStore store, List<UsageBatch> batches, int records) {
+        long start = System.nanoTime();
+        for (int i = 0; i < batches.size(); i += 10) {
+            store.account(batches.subList(i, Math.min(batches.size(), i + 10)));
+        }
+        return records / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** {@code StoreBenchmark <url>...}: each store on 1,000 of A's messages, in turn. */
+    public static void main(String[] args) throws Exception {
+        for (int round = 0; round < 3; round++) {
+            for (String url : args) {
+                Path folder = java.nio.file.Files.createTempDirectory("store-bench-");
+                System.out.printf("%s: %.0f records/s%n", url, recordsPerSecond(url, folder, 1000));
+            }
         }
     }
 }

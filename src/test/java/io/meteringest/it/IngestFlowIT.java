@@ -140,6 +140,20 @@ class IngestFlowIT {
     }
 
     @Test
+    void a_rocksdb_store_beside_an_earlier_h2_store_is_one_line_and_leaves_it_alone() throws Exception {
+        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, dataDir.resolve("s3"))) {
+            Path store = dataDir.resolve("upgraded-store");
+            try (var connection = java.sql.DriverManager.getConnection("jdbc:h2:file:" + store)) {
+                connection.isValid(1);
+            }
+            assertOneLineError(runAgainst(aws, Map.of("ingest.store.url", "rocksdb:" + store)),
+                    "ingest.store.url: an H2 usage store exists at '" + store + ".mv.db'");
+            assertTrue(java.nio.file.Files.exists(Path.of(store + ".mv.db")));
+            assertFalse(java.nio.file.Files.exists(store), "no RocksDB folder was created beside it");
+        }
+    }
+
+    @Test
     void an_unreachable_endpoint_is_one_line() throws Exception {
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, dataDir.resolve("s3"))) {
             Map<String, String> dead = Map.of("camel.component.aws2-sqs.uri-endpoint-override",

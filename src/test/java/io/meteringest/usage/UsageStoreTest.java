@@ -28,7 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The usage store's exactness rules, on H2 and on PostgreSQL (skipped with the reason when unreachable). */
+/**
+ * The usage store's exactness rules, on RocksDB, H2 and PostgreSQL (skipped with the reason when
+ * unreachable); what is checked through SQL, on the SQL stores only.
+ */
 class UsageStoreTest {
 
     private static final long T0 = 1619445706909L; // in the minute window starting 1619445660000
@@ -39,12 +42,23 @@ class UsageStoreTest {
     private final List<HikariDataSource> pools = new ArrayList<>();
     private String url;
 
+    private final List<RocksUsageStore> rocks = new ArrayList<>();
+
     @AfterEach
     void closePools() {
         pools.forEach(HikariDataSource::close);
+        rocks.forEach(RocksUsageStore::close);
+        rocks.clear();
     }
 
     private UsageStore store(String database, RecordKeys.DedupMode mode) throws Exception {
+        if (database.equals("rocksdb")) {
+            RocksUsageStore store = new RocksUsageStore(dir.resolve("rocks"), new RecordKeys(mode),
+                    new Windows(60_000, 30_000), Duration.ofDays(14), clock);
+            store.createSchema();
+            rocks.add(store);
+            return store;
+        }
         if (url == null) {
             if (database.equals("postgresql")) {
                 String unavailable = StoreDatabases.postgresUnavailable();
@@ -58,7 +72,7 @@ class UsageStoreTest {
                 ? StoreDatabases.pool(url, StoreDatabases.POSTGRES_USER, StoreDatabases.POSTGRES_PASSWORD)
                 : StoreDatabases.pool(url, null, null);
         pools.add(pool);
-        UsageStore store = new UsageStore(pool, new RecordKeys(mode),
+        UsageStore store = new SqlUsageStore(pool, new RecordKeys(mode),
                 new Windows(60_000, 30_000), Duration.ofDays(14), clock);
         store.createSchema();
         return store;
@@ -81,7 +95,7 @@ class UsageStoreTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"h2", "postgresql"})
+    @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
     void sums_decimals_exactly_with_count_min_and_max(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         for (int i = 0; i < 10; i++) {
@@ -99,7 +113,7 @@ class UsageStoreTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"h2", "postgresql"})
+    @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
     void a_redelivered_message_changes_no_total(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         String id = msg();
@@ -112,7 +126,7 @@ class UsageStoreTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"h2", "postgresql"})
+    @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
     void duplicates_by_unique_id_or_content_are_counted_once(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         store.account(msg(), batch(record("c", "5", T0, "u-1"), record("c", "7", T0, null)));
@@ -128,7 +142,7 @@ class UsageStoreTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"h2", "postgresql"})
+    @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
     void unique_id_mode_counts_identical_records_without_a_unique_id(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.UNIQUE_ID);
         store.account(msg(), batch(record("c", "5", T0, null), record("c", "5", T0, null)));
@@ -137,7 +151,7 @@ class UsageStoreTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"h2", "postgresql"})
+    @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
     void flushes_closed_windows_only_and_late_records_make_a_new_row(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         long windowEnd = 1619445720000L;
@@ -165,7 +179,7 @@ class UsageStoreTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"h2", "postgresql"})
+    @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
     void a_flush_interrupted_before_it_was_recorded_as_written_is_the_same_flush_after_a_restart(String database)
             throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
@@ -185,7 +199,7 @@ class UsageStoreTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"h2", "postgresql"})
+    @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
     void flush_lag_counts_from_when_a_row_became_due(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         assertEquals(0, store.flushLagMillis());
@@ -235,7 +249,7 @@ class UsageStoreTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"h2", "postgresql"})
+    @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
     void pruning_forgets_keys_after_the_retention(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         store.account("m-1", batch(record("c", "5", T0, "u-1")));
@@ -249,7 +263,7 @@ class UsageStoreTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"h2", "postgresql"})
+    @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
     void concurrent_messages_on_the_same_rows_add_up_exactly(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         ExecutorService threads = Executors.newFixedThreadPool(4);

@@ -1,0 +1,536 @@
+package io.meteringest.usage;
+
+import io.meteringest.record.MeterRecord;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBufferManager;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The usage store for one instance ({@code ingest.store.url=rocksdb:<folder>}), made for per-record
+ * dedup: a poll is ONE RocksDB WriteBatch written with a synced WAL (on disk before the poll's
+ * messages are deleted). Column families:
+ * <ul>
+ *   <li>{@code seen-yyyyMMdd}: one per arrival day (UTC), the 16-byte digests of accepted record keys
+ *       ({@code k}) and the accounted message ids ({@code m}); retention drops whole days, and a key is
+ *       looked up in the live days, newest first, behind their bloom filters;</li>
+ *   <li>{@code open}: open rows by window end then row digest, so closing windows reads only closed rows;</li>
+ *   <li>{@code flushes} and {@code flush-rows}: the outbox, rows kept until pruned (as in SQL);</li>
+ *   <li>{@code meta}: entries per day, so pruning can say how much it forgot.</li>
+ * </ul>
+ * Memory is bounded by settings (block cache and memtables share one cache), not by the key count.
+ * One writer at a time (a poll's lookups and its write are one critical section).
+ */
+public final class RocksUsageStore implements UsageStore, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RocksUsageStore.class);
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter FLUSH_ID =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
+    private static final String SEEN = "seen-";
+    private static final byte KEY = 'k';
+    private static final byte MESSAGE = 'm';
+    private static final long CACHE_BYTES = 64L << 20;
+    private static final long MEMTABLE_BYTES = 64L << 20;
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final Path folder;
+    private final RecordKeys keys;
+    private final Windows windows;
+    private final Duration retention;
+    private final Clock clock;
+    private final LRUCache cache = new LRUCache(CACHE_BYTES);
+    private final WriteBufferManager writeBuffers = new WriteBufferManager(MEMTABLE_BYTES, cache);
+    private final BloomFilter bloom = new BloomFilter(10);
+    private final WriteOptions synced = new WriteOptions().setSync(true);
+    private DBOptions dbOptions;
+    private ColumnFamilyOptions cfOptions;
+    private RocksDB db;
+    private final Map<String, ColumnFamilyHandle> families = new TreeMap<>();
+
+    public RocksUsageStore(Path folder, RecordKeys keys, Windows windows, Duration retention, Clock clock) {
+        this.folder = folder.toAbsolutePath();
+        this.keys = keys;
+        this.windows = windows;
+        this.retention = retention;
+        this.clock = clock;
+    }
+
+    @Override
+    public synchronized void createSchema() throws Exception {
+        if (db != null) {
+            return;
+        }
+        Files.createDirectories(folder);
+        cfOptions = new ColumnFamilyOptions().setTableFormatConfig(new BlockBasedTableConfig()
+                .setBlockCache(cache).setFilterPolicy(bloom).setCacheIndexAndFilterBlocks(true)
+                .setPinL0FilterAndIndexBlocksInCache(true));
+        dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+                .setWriteBufferManager(writeBuffers).setMaxOpenFiles(512).setKeepLogFileNum(3);
+        List<String> names = new ArrayList<>(List.of("default", "open", "flushes", "flush-rows", "meta"));
+        if (Files.exists(folder.resolve("CURRENT"))) {
+            for (byte[] name : RocksDB.listColumnFamilies(new org.rocksdb.Options(), folder.toString())) {
+                String n = new String(name, StandardCharsets.UTF_8);
+                if (!names.contains(n)) {
+                    names.add(n);
+                }
+            }
+        }
+        List<ColumnFamilyDescriptor> descriptors = names.stream()
+                .map(n -> new ColumnFamilyDescriptor(n.getBytes(StandardCharsets.UTF_8), cfOptions)).toList();
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        db = RocksDB.open(dbOptions, folder.toString(), descriptors, handles);
+        for (int i = 0; i < names.size(); i++) {
+            families.put(names.get(i), handles.get(i));
+        }
+    }
+
+    @Override
+    public synchronized Accounting account(List<UsageBatch> batches) {
+        if (batches.isEmpty()) {
+            return new Accounting(false, 0, 0);
+        }
+        try {
+            long now = clock.millis();
+            List<ColumnFamilyHandle> days = seenDaysNewestFirst();
+            Set<ByteBuffer> processed = existing(days, batches.stream().map(b -> prefixed(MESSAGE, b.messageId())).toList());
+            List<List<byte[]>> digests = new ArrayList<>();
+            List<byte[]> candidates = new ArrayList<>();
+            for (UsageBatch batch : batches) {
+                List<byte[]> batchKeys = new ArrayList<>();
+                if (!processed.contains(ByteBuffer.wrap(prefixed(MESSAGE, batch.messageId())))) {
+                    for (MeterRecord record : batch.records()) {
+                        byte[] digest = keys.dedupDigest(record);
+                        byte[] key = digest == null ? null : prefixed(KEY, digest);
+                        batchKeys.add(key);
+                        if (key != null) {
+                            candidates.add(key);
+                        }
+                    }
+                }
+                digests.add(batchKeys);
+            }
+            Set<ByteBuffer> seen = existing(days, candidates);
+            Map<ByteBuffer, UsageRow> deltas = new LinkedHashMap<>();
+            List<byte[]> written = new ArrayList<>();
+            List<Accounting> results = new ArrayList<>();
+            for (int b = 0; b < batches.size(); b++) {
+                UsageBatch batch = batches.get(b);
+                ByteBuffer id = ByteBuffer.wrap(prefixed(MESSAGE, batch.messageId()));
+                if (!processed.add(id)) {
+                    results.add(new Accounting(true, 0, 0));
+                    continue;
+                }
+                written.add(id.array());
+                List<MeterRecord> records = batch.records();
+                int duplicates = 0;
+                for (int r = 0; r < records.size(); r++) {
+                    byte[] key = digests.get(b).get(r);
+                    if (key != null && !seen.add(ByteBuffer.wrap(key))) {
+                        duplicates++;
+                        continue;
+                    }
+                    if (key != null) {
+                        written.add(key);
+                    }
+                    UsageRow one = UsageRow.of(records.get(r), windows);
+                    deltas.merge(ByteBuffer.wrap(openKey(one)), one, UsageRow::plus);
+                }
+                results.add(new Accounting(false, records.size() - duplicates, duplicates));
+            }
+            try (WriteBatch write = new WriteBatch()) {
+                String today = SEEN + DAY.format(Instant.ofEpochMilli(now));
+                ColumnFamilyHandle day = family(today);
+                for (byte[] key : written) {
+                    write.put(day, key, new byte[0]);
+                }
+                if (!written.isEmpty()) {
+                    write.put(fixed("meta"), today.getBytes(StandardCharsets.UTF_8), longBytes(count(today) + written.size()));
+                }
+                addToOpenRows(write, deltas, now);
+                db.write(synced, write);
+            }
+            int accounted = 0;
+            int duplicates = 0;
+            boolean allBefore = true;
+            for (int i = 0; i < batches.size(); i++) {
+                batches.get(i).accounted(results.get(i));
+                accounted += results.get(i).accounted();
+                duplicates += results.get(i).duplicates();
+                allBefore &= results.get(i).alreadyAccounted();
+            }
+            return new Accounting(allBefore, accounted, duplicates);
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("usage store unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    private void addToOpenRows(WriteBatch write, Map<ByteBuffer, UsageRow> deltas, long now) throws RocksDBException {
+        if (deltas.isEmpty()) {
+            return;
+        }
+        List<byte[]> rowKeys = deltas.keySet().stream().map(ByteBuffer::array).toList();
+        ColumnFamilyHandle open = fixed("open");
+        List<byte[]> current = db.multiGetAsList(java.util.Collections.nCopies(rowKeys.size(), open), rowKeys);
+        int i = 0;
+        for (Map.Entry<ByteBuffer, UsageRow> delta : deltas.entrySet()) {
+            byte[] existing = current.get(i++);
+            UsageRow row = delta.getValue();
+            long openedAt = now;
+            if (existing != null) {
+                OpenRow stored = OpenRow.read(existing);
+                row = UsageRow.plus(stored.row(), row);
+                openedAt = stored.openedAt();
+            }
+            write.put(open, delta.getKey().array(), new OpenRow(row, openedAt).bytes());
+        }
+    }
+
+    @Override
+    public synchronized String closeWindows(boolean all) {
+        long now = clock.millis();
+        long closedBefore = windows.closedBefore(now);
+        try (RocksIterator it = db.newIterator(fixed("open")); WriteBatch write = new WriteBatch()) {
+            String flushId = FLUSH_ID.format(Instant.ofEpochMilli(now)) + "-" + UUID.randomUUID().toString().substring(0, 8);
+            byte[] prefix = (flushId + "\0").getBytes(StandardCharsets.UTF_8);
+            int rows = 0;
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                if (!all && ByteBuffer.wrap(key).getLong() > closedBefore) {
+                    break;
+                }
+                write.put(fixed("flush-rows"), concat(prefix, Arrays.copyOfRange(key, 8, key.length)),
+                        OpenRow.rowBytes(OpenRow.read(it.value()).row()));
+                write.delete(fixed("open"), key);
+                rows++;
+            }
+            if (rows == 0) {
+                return null;
+            }
+            write.put(fixed("flushes"), flushId.getBytes(StandardCharsets.UTF_8), flushState(now, false));
+            db.write(synced, write);
+            LOG.info("flush {}: {} usage row(s) closed", flushId, rows);
+            return flushId;
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("usage store unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized List<Flush> pendingFlushes() {
+        List<Flush> pending = new ArrayList<>();
+        try (RocksIterator flushes = db.newIterator(fixed("flushes"))) {
+            for (flushes.seekToFirst(); flushes.isValid(); flushes.next()) {
+                ByteBuffer state = ByteBuffer.wrap(flushes.value());
+                long createdAt = state.getLong();
+                if (state.get() != 0) {
+                    continue;
+                }
+                String id = new String(flushes.key(), StandardCharsets.UTF_8);
+                List<UsageRow> rows = flushRows(id);
+                if (!rows.isEmpty()) {
+                    pending.add(new Flush(id, createdAt, List.copyOf(rows)));
+                }
+            }
+        }
+        pending.sort(Comparator.comparingLong(Flush::createdAt).thenComparing(Flush::id));
+        return pending;
+    }
+
+    private List<UsageRow> flushRows(String id) {
+        byte[] prefix = (id + "\0").getBytes(StandardCharsets.UTF_8);
+        List<UsageRow> rows = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(fixed("flush-rows"))) {
+            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+                rows.add(OpenRow.readRow(it.value()));
+            }
+        }
+        rows.sort(Comparator.comparing(UsageRow::customerId).thenComparing(UsageRow::meterApiName)
+                .thenComparing(UsageRow::dimensionsJson).thenComparingLong(UsageRow::windowStart));
+        return rows;
+    }
+
+    @Override
+    public synchronized void markWritten(String flushId) {
+        try {
+            byte[] key = flushId.getBytes(StandardCharsets.UTF_8);
+            byte[] state = db.get(fixed("flushes"), key);
+            if (state != null) {
+                db.put(fixed("flushes"), synced, key, flushState(ByteBuffer.wrap(state).getLong(), true));
+            }
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("usage store unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    /** Drops the days of keys and message ids older than the retention, and written flushes as old. */
+    @Override
+    public synchronized int prune() {
+        long before = clock.millis() - retention.toMillis();
+        int forgotten = 0;
+        try {
+            for (String name : List.copyOf(families.keySet())) {
+                if (!name.startsWith(SEEN)) {
+                    continue;
+                }
+                long dayEnd = LocalDate.parse(name.substring(SEEN.length()), DateTimeFormatter.BASIC_ISO_DATE)
+                        .plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+                if (dayEnd <= before) {
+                    forgotten += (int) count(name);
+                    ColumnFamilyHandle handle = families.remove(name);
+                    db.dropColumnFamily(handle);
+                    handle.close();
+                    db.delete(fixed("meta"), synced, name.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            List<byte[]> old = new ArrayList<>();
+            try (RocksIterator flushes = db.newIterator(fixed("flushes"))) {
+                for (flushes.seekToFirst(); flushes.isValid(); flushes.next()) {
+                    ByteBuffer state = ByteBuffer.wrap(flushes.value());
+                    if (state.getLong() < before && state.get() != 0) {
+                        old.add(flushes.key());
+                    }
+                }
+            }
+            for (byte[] id : old) {
+                forgotten += flushRows(new String(id, StandardCharsets.UTF_8)).size() + 1;
+                db.deleteRange(fixed("flush-rows"), concat(id, new byte[] {0}), concat(id, new byte[] {1}));
+                db.delete(fixed("flushes"), synced, id);
+            }
+            return forgotten;
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("usage store unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized long flushLagMillis() {
+        long now = clock.millis();
+        long oldest = now;
+        long closedBefore = windows.closedBefore(now);
+        try (RocksIterator it = db.newIterator(fixed("open"))) {
+            for (it.seekToFirst(); it.isValid() && ByteBuffer.wrap(it.key()).getLong() <= closedBefore; it.next()) {
+                OpenRow open = OpenRow.read(it.value());
+                oldest = Math.min(oldest, Math.max(open.row().windowEnd() + windows.graceMillis(), open.openedAt()));
+            }
+        }
+        try (RocksIterator flushes = db.newIterator(fixed("flushes"))) {
+            for (flushes.seekToFirst(); flushes.isValid(); flushes.next()) {
+                ByteBuffer state = ByteBuffer.wrap(flushes.value());
+                long createdAt = state.getLong();
+                if (state.get() == 0) {
+                    oldest = Math.min(oldest, createdAt);
+                }
+            }
+        }
+        return now - oldest;
+    }
+
+    @Override
+    public synchronized List<UsageRow> openRows() {
+        List<UsageRow> rows = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(fixed("open"))) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                rows.add(OpenRow.read(it.value()).row());
+            }
+        }
+        rows.sort(Comparator.comparing(UsageRow::customerId).thenComparing(UsageRow::meterApiName)
+                .thenComparing(UsageRow::dimensionsJson).thenComparingLong(UsageRow::windowStart));
+        return rows;
+    }
+
+    @Override
+    public synchronized void close() {
+        families.values().forEach(ColumnFamilyHandle::close);
+        families.clear();
+        if (db != null) {
+            db.close();
+            db = null;
+        }
+        synced.close();
+        if (dbOptions != null) {
+            dbOptions.close();
+            cfOptions.close();
+        }
+        writeBuffers.close();
+        cache.close();
+        bloom.close();
+    }
+
+    /** The live days, newest first: a duplicate is most likely recent. */
+    private List<ColumnFamilyHandle> seenDaysNewestFirst() {
+        List<ColumnFamilyHandle> days = new ArrayList<>();
+        families.forEach((name, handle) -> {
+            if (name.startsWith(SEEN)) {
+                days.add(0, handle);
+            }
+        });
+        return days;
+    }
+
+    /** Which of {@code candidates} any live day holds: one multiGet per day for those not yet found. */
+    private Set<ByteBuffer> existing(List<ColumnFamilyHandle> days, List<byte[]> candidates) throws RocksDBException {
+        Set<ByteBuffer> found = new HashSet<>();
+        Map<ByteBuffer, byte[]> distinct = new LinkedHashMap<>();
+        candidates.forEach(c -> distinct.put(ByteBuffer.wrap(c), c));
+        List<byte[]> left = new ArrayList<>(distinct.values());
+        for (ColumnFamilyHandle day : days) {
+            if (left.isEmpty()) {
+                break;
+            }
+            List<byte[]> values = db.multiGetAsList(java.util.Collections.nCopies(left.size(), day), left);
+            List<byte[]> next = new ArrayList<>();
+            for (int i = 0; i < left.size(); i++) {
+                if (values.get(i) != null) {
+                    found.add(ByteBuffer.wrap(left.get(i)));
+                } else {
+                    next.add(left.get(i));
+                }
+            }
+            left = next;
+        }
+        return found;
+    }
+
+    /** One of the families every store has from its first open. */
+    private ColumnFamilyHandle fixed(String name) {
+        return families.get(name);
+    }
+
+    private ColumnFamilyHandle family(String name) throws RocksDBException {
+        ColumnFamilyHandle handle = families.get(name);
+        if (handle == null) {
+            handle = db.createColumnFamily(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), cfOptions));
+            families.put(name, handle);
+        }
+        return handle;
+    }
+
+    private long count(String day) throws RocksDBException {
+        byte[] value = db.get(fixed("meta"), day.getBytes(StandardCharsets.UTF_8));
+        return value == null ? 0 : ByteBuffer.wrap(value).getLong();
+    }
+
+    private byte[] openKey(UsageRow row) {
+        byte[] digest = RecordKeys.rowDigest(row.customerId(), row.meterApiName(), row.dimensionsJson(), row.windowStart());
+        return ByteBuffer.allocate(8 + digest.length).putLong(row.windowEnd()).put(digest).array();
+    }
+
+    private static byte[] prefixed(byte kind, String text) {
+        return prefixed(kind, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] prefixed(byte kind, byte[] bytes) {
+        byte[] key = new byte[bytes.length + 1];
+        key[0] = kind;
+        System.arraycopy(bytes, 0, key, 1, bytes.length);
+        return key;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    private static byte[] longBytes(long value) {
+        return ByteBuffer.allocate(8).putLong(value).array();
+    }
+
+    private static byte[] flushState(long createdAt, boolean written) {
+        return ByteBuffer.allocate(9).putLong(createdAt).put((byte) (written ? 1 : 0)).array();
+    }
+
+    /** An open row and when it got its first record (for the flush lag of late data), as stored. */
+    private record OpenRow(UsageRow row, long openedAt) {
+
+        byte[] bytes() {
+            byte[] row = rowBytes(this.row);
+            return ByteBuffer.allocate(row.length + 8).put(row).putLong(openedAt).array();
+        }
+
+        static OpenRow read(byte[] bytes) {
+            UsageRow row = readRow(bytes);
+            return new OpenRow(row, ByteBuffer.wrap(bytes, bytes.length - 8, 8).getLong());
+        }
+
+        static byte[] rowBytes(UsageRow row) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                for (String text : new String[] {row.customerId(), row.meterApiName(), row.dimensionsJson(),
+                        row.sum().toString(), row.min().toString(), row.max().toString()}) {
+                    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+                    out.writeInt(utf8.length);
+                    out.write(utf8);
+                }
+                out.writeLong(row.windowStart());
+                out.writeLong(row.windowEnd());
+                out.writeLong(row.count());
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return bytes.toByteArray();
+        }
+
+        static UsageRow readRow(byte[] bytes) {
+            try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+                String[] text = new String[6];
+                for (int i = 0; i < text.length; i++) {
+                    byte[] utf8 = new byte[in.readInt()];
+                    in.readFully(utf8);
+                    text[i] = new String(utf8, StandardCharsets.UTF_8);
+                }
+                long windowStart = in.readLong();
+                long windowEnd = in.readLong();
+                long count = in.readLong();
+                return new UsageRow(text[0], text[1], text[2], windowStart, windowEnd, new BigDecimal(text[3]), count,
+                        new BigDecimal(text[4]), new BigDecimal(text[5]));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}
