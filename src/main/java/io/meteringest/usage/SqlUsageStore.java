@@ -137,11 +137,9 @@ public final class SqlUsageStore implements UsageStore {
                     if (dedupKey != null) {
                         newKeys.add(dedupKey);
                     }
-                    String dims = RecordKeys.dimensionsJson(record.dimensions());
-                    long start = windows.start(record.meterTimeInMillis());
-                    UsageRow one = new UsageRow(record.customerId(), record.meterApiName(), dims, start,
-                            windows.end(record.meterTimeInMillis()), record.meterValue(), 1, record.meterValue(), record.meterValue());
-                    deltas.merge(RecordKeys.rowKey(record.customerId(), record.meterApiName(), dims, start), one, UsageRow::plus);
+                    UsageRow one = UsageRow.of(record, windows);
+                    deltas.merge(RecordKeys.rowKey(one.customerId(), one.meterApiName(), one.dimensionsJson(), one.windowStart()),
+                            one, UsageRow::plus);
                 }
                 accountings.add(new Accounting(false, records.size() - duplicates, duplicates));
             }

@@ -91,7 +91,8 @@ public final class Benchmark {
                 Path status = Path.of("/proc", String.valueOf(process.pid()), "status");
                 while (process.isAlive()) {
                     try {
-                        String[] fields = Files.readString(stat).substring(Files.readString(stat).lastIndexOf(')') + 2).split(" ");
+                        String statLine = Files.readString(stat);
+                        String[] fields = statLine.substring(statLine.lastIndexOf(')') + 2).split(" ");
                         cpuTicks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
                         for (String line : Files.readAllLines(status)) {
                             if (line.startsWith("VmHWM:")) {
