@@ -55,6 +55,7 @@ public final class Benchmark {
     /** the servers' JVM, the same in every run */
     static final String SERVER_JVM_OPTIONS = "-Xmx2g";
     private static final int[] SWEEP = {1, 2, 4, 8};
+    private static final boolean APP_ONLY = Boolean.getBoolean("bench.app-only");
 
     /** One measured drain of a preloaded queue by one system. */
     record Run(String system, int loops, double fromLaunchSeconds, double fromFirstDeleteSeconds, int messages, int records,
@@ -152,6 +153,14 @@ public final class Benchmark {
                     for (int r = 1; r <= repeats; r++) {
                         // interleaved, and the order alternates, so drift on a noisy machine hits every side
                         String id = workload.name().toLowerCase() + r;
+                        if (APP_ONLY) {
+                            // profiling aid (-Dbench.app-only=true): meter-ingest alone, no ceiling, no table
+                            Run only = app(aws, sqs, workload, id, work, consumers);
+                            System.err.printf("workload %s repeat %d: meter-ingest %.0f msg/s, %.1f CPU s per 100k records, peak RSS %d MiB%n",
+                                    workload.name(), r, only.messagesPerSecond(), only.cpuSeconds() * 100_000 / only.records(),
+                                    only.peakRssKib() / 1024);
+                            continue;
+                        }
                         Run app = null;
                         if (r % 2 == 0) {
                             app = app(aws, sqs, workload, id, work, consumers);
@@ -184,6 +193,9 @@ public final class Benchmark {
             if (!servers.waitFor(30, TimeUnit.SECONDS)) {
                 servers.destroyForcibly();
             }
+        }
+        if (APP_ONLY) {
+            return;
         }
         // the usage store alone, on A's records, one write per poll of 10 messages: the shipped store and H2 as SQL
         Map<String, Double> stores = new LinkedHashMap<>();
