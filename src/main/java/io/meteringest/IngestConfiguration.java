@@ -4,7 +4,7 @@ import io.meteringest.ingest.BatchDelete;
 import io.meteringest.ingest.ExtendedPayloads;
 import io.meteringest.ingest.FailureReportWriter;
 import io.meteringest.ingest.FifoGroupGuard;
-import io.meteringest.ingest.MessageOutcomeStrategy;
+import io.meteringest.ingest.MessageValidator;
 import io.meteringest.ingest.PollGate;
 import io.meteringest.ingest.PollOutcomes;
 import io.meteringest.ingest.S3Keys;
@@ -63,8 +63,7 @@ public final class IngestConfiguration implements CamelConfiguration {
         MeterRecordCodec codec = new MeterRecordCodec();
         Registry registry = context.getRegistry();
         registry.bind("meterRecordCodec", codec);
-        registry.bind("recordValidator", new RecordValidator(clock, maxFuture));
-        registry.bind("messageOutcomeStrategy", new MessageOutcomeStrategy());
+        registry.bind("messageValidator", new MessageValidator(codec, new RecordValidator(clock, maxFuture)));
         registry.bind("failureReportWriter", new FailureReportWriter(codec.mapper(), clock));
         registry.bind("s3Keys", new S3Keys());
         registry.bind("batchDelete", new BatchDelete(context, required(pc, "ingest.queue")));

@@ -21,7 +21,7 @@ public final class WorkedExample {
                     from:
                       uri: direct:usage-aggregate-compute-hours
                       steps:
-                        - log: "compute-hours endpoint took a record of ${body.record.customerId}"
+                        - log: "compute-hours endpoint took ${body.size} record(s) of message ${header.CamelAwsSqsMessageId}"
                         - bean:
                             ref: usageAccounting
                             method: "add(${exchangeProperty.usageBatch}, ${body}, 'usage-aggregate-compute-hours')"

@@ -1,6 +1,6 @@
 package io.meteringest.usage;
 
-import io.meteringest.record.RecordOutcome;
+import io.meteringest.record.MeterRecord;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,13 +29,27 @@ public final class UsageAccounting {
         return new UsageBatch(messageId);
     }
 
-    /** Called by an aggregation endpoint with the record it takes and its own name. */
-    public void add(UsageBatch batch, RecordOutcome outcome, String endpoint) {
+    /**
+     * Called by an aggregation endpoint with what it takes, a message's records of one meter
+     * ({@link MeterRecords}, the body {@code usage-route} hands it) or one {@link MeterRecord} (an
+     * endpoint that splits its group), and its own name.
+     */
+    public void add(UsageBatch batch, Object taken, String endpoint) {
         if (batch == null) {
             throw new IllegalStateException("no usageBatch on the exchange: ingest-validate must set it before the split");
         }
-        batch.add(outcome.record());
-        byEndpoint.computeIfAbsent(endpoint, k -> new AtomicLong()).incrementAndGet();
+        int count;
+        if (taken instanceof MeterRecords group) {
+            batch.addAll(group.getRecords());
+            count = group.getRecords().size();
+        } else if (taken instanceof MeterRecord record) {
+            batch.add(record);
+            count = 1;
+        } else {
+            throw new IllegalArgumentException("aggregation endpoint " + endpoint + ": usageAccounting.add takes MeterRecords or a MeterRecord, was "
+                    + (taken == null ? "null" : taken.getClass().getName()));
+        }
+        byEndpoint.computeIfAbsent(endpoint, k -> new AtomicLong()).addAndGet(count);
     }
 
     /** The poll's staged messages, in receive order, in one store transaction; returns the poll's totals. */

@@ -33,6 +33,10 @@ public final class UsageBatch {
         records.add(record);
     }
 
+    public void addAll(List<MeterRecord> taken) {
+        records.addAll(taken);
+    }
+
     public List<MeterRecord> records() {
         synchronized (records) {
             return List.copyOf(records);

@@ -3,7 +3,7 @@ package io.meteringest.ingest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meteringest.record.RecordOutcome;
+import io.meteringest.usage.MeterRecords;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,7 +34,7 @@ class FifoOrderRouteTest extends PipelineTestSupport {
     @Test
     void a_failed_message_holds_back_the_rest_of_its_group_and_other_groups_go_on() throws Exception {
         AdviceWith.adviceWith(context, "usage-aggregate", route -> route.weaveAddFirst().process(exchange -> {
-            String customer = exchange.getIn().getBody(RecordOutcome.class).record().customerId();
+            String customer = exchange.getIn().getBody(MeterRecords.class).getRecords().get(0).customerId();
             if (customer.equals("g-1") && failedOnce.compareAndSet(false, true)) {
                 processed.add(customer + " (failed)");
                 throw new IllegalStateException("injected failure while accounting g-1");

@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meteringest.record.RecordOutcome;
+import io.meteringest.usage.MeterRecords;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +48,7 @@ class PoisonMessageRouteTest extends PipelineTestSupport {
     @Test
     void a_poison_message_goes_to_the_dead_letter_queue_and_its_group_goes_on() throws Exception {
         AdviceWith.adviceWith(context, "usage-aggregate", route -> route.weaveAddFirst().process(exchange -> {
-            String customer = exchange.getIn().getBody(RecordOutcome.class).record().customerId();
+            String customer = exchange.getIn().getBody(MeterRecords.class).getRecords().get(0).customerId();
             if (customer.equals("poison")) {
                 poisonAttempts.incrementAndGet();
                 throw new IllegalStateException("poison: fails every time");

@@ -59,7 +59,7 @@ class StuckMessagesIT {
     void a_poison_message_reaches_the_dlq_after_max_receive_count_and_its_group_goes_on() throws Exception {
         copyProjectWithAggregateSteps("""
                         - filter:
-                            simple: "${body.record.customerId} == 'poison'"
+                            simple: "${body.records[0].customerId} == 'poison'"
                             steps:
                               - throwException:
                                   exceptionType: java.lang.IllegalStateException
@@ -106,7 +106,7 @@ class StuckMessagesIT {
     void a_message_slower_than_the_visibility_timeout_is_extended_and_processed_once() throws Exception {
         copyProjectWithAggregateSteps("""
                         - filter:
-                            simple: "${body.record.customerId} == 'slow'"
+                            simple: "${body.records[0].customerId} == 'slow'"
                             steps:
                               - delay:
                                   constant: 7000

@@ -1,0 +1,53 @@
+package io.meteringest.ingest;
+
+import io.meteringest.record.MeterRecordCodec;
+import io.meteringest.record.RecordItem;
+import io.meteringest.record.RecordValidator;
+import java.io.Closeable;
+import java.io.File;
+import java.io.IOException;
+import java.util.Iterator;
+
+/**
+ * Decodes one message body and validates every record in one call ({@code ingest-validate}): the
+ * result is the message's {@link MessageOutcome}, its accepted records grouped by meter for
+ * {@code usage-route} and its rejected ones for the failure report. One call per message, not one
+ * exchange per record: see README, Performance.
+ */
+public final class MessageValidator {
+
+    private final MeterRecordCodec codec;
+    private final RecordValidator validator;
+
+    public MessageValidator(MeterRecordCodec codec, RecordValidator validator) {
+        this.codec = codec;
+        this.validator = validator;
+    }
+
+    public MessageOutcome validate(byte[] body) throws IOException {
+        return validate(codec.split(body));
+    }
+
+    public MessageOutcome validate(String body) throws IOException {
+        return validate(codec.split(body));
+    }
+
+    /** An Extended Client payload, read as a stream. */
+    public MessageOutcome validate(File body) throws IOException {
+        return validate(codec.split(body));
+    }
+
+    private MessageOutcome validate(Iterator<RecordItem> items) throws IOException {
+        try {
+            MessageOutcome outcome = new MessageOutcome();
+            while (items.hasNext()) {
+                outcome.add(validator.validate(items.next()));
+            }
+            return outcome;
+        } finally {
+            if (items instanceof Closeable closeable) {
+                closeable.close();
+            }
+        }
+    }
+}
