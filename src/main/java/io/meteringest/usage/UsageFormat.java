@@ -14,10 +14,11 @@ public final class UsageFormat {
     private final ObjectMapper mapper = new ObjectMapper();
 
     public byte[] ndjson(Flush flush) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (UsageRow row : flush.rows()) {
-            try (JsonGenerator json = mapper.getFactory().createGenerator(out)) {
-                json.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(flush.rows().size() * 160);
+        // one generator for the whole flush, not one per row; a newline after each row
+        try (JsonGenerator json = mapper.getFactory().createGenerator(out)) {
+            json.setRootValueSeparator(null);
+            for (UsageRow row : flush.rows()) {
                 json.writeStartObject();
                 json.writeStringField("customerId", row.customerId());
                 json.writeStringField("meterApiName", row.meterApiName());
@@ -30,8 +31,8 @@ public final class UsageFormat {
                 json.writeNumberField("min", row.min());
                 json.writeNumberField("max", row.max());
                 json.writeEndObject();
+                json.writeRaw('\n');
             }
-            out.write('\n');
         }
         return out.toByteArray();
     }
