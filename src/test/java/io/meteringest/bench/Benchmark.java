@@ -1,13 +1,17 @@
 package io.meteringest.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import io.meteringest.local.EmbeddedAws;
 import io.meteringest.local.FreePort;
+import io.meteringest.testkit.AwsKit;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneId;
@@ -25,9 +29,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
@@ -140,13 +145,13 @@ public final class Benchmark {
             EmbeddedAws aws = EmbeddedAws.attach(sqsPort, s3Port, work.resolve("s3"));
             try (SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
                 aws.createBucket("bench-ceiling");
-                aws.createBucket("meter-ingest");
+                aws.createBucket(AwsKit.BUCKET);
                 long seed = 42;
                 for (String name : selected) {
                     Workload workload = switch (name.trim()) {
                         case "A" -> Workload.a(seed);
                         case "B" -> Workload.b(seed);
-                        case "C" -> Workload.c(seed, largestBody(aws, sqs));
+                        case "C" -> Workload.c(seed, largestBody(sqs));
                         default -> throw new IllegalArgumentException("workload " + name + ": expected A, B or C");
                     };
                     workloads.put(workload.name(), workload);
@@ -262,9 +267,8 @@ public final class Benchmark {
     }
 
     /** 1 MiB if the server takes it, else the largest power of two it does. */
-    private static int largestBody(EmbeddedAws aws, SqsClient sqs) {
-        aws.createQueues("bench-probe.fifo", "bench-probe-dlq.fifo", 5);
-        String url = sqs.getQueueUrl(b -> b.queueName("bench-probe.fifo")).queueUrl();
+    private static int largestBody(SqsClient sqs) {
+        String url = newQueue(sqs, "bench-probe");
         for (int size = 1 << 20; size >= 1 << 16; size /= 2) {
             String body = "x".repeat(size);
             try {
@@ -324,14 +328,13 @@ public final class Benchmark {
         return sent;
     }
 
-    private static String newQueue(EmbeddedAws aws, SqsClient sqs, String name) {
-        aws.createQueues(name + ".fifo", name + "-dlq.fifo", 5);
-        return sqs.getQueueUrl(b -> b.queueName(name + ".fifo")).queueUrl();
+    private static String newQueue(SqsClient sqs, String name) {
+        return AwsKit.createQueues(sqs, name + ".fifo", name + "-dlq.fifo", 5);
     }
 
     /** The SDK loop as a process of its own ({@link SdkLoop}): ceiling or peer, with {@code loops} threads. */
     static Run sdkLoop(String mode, EmbeddedAws aws, SqsClient sqs, Workload workload, String id, int loops, Path work) throws Exception {
-        String url = newQueue(aws, sqs, "bench-" + mode + "-" + id);
+        String url = newQueue(sqs, "bench-" + mode + "-" + id);
         preload(sqs, url, workload);
         int total = workload.messages().size();
         List<String> command = new ArrayList<>();
@@ -362,7 +365,7 @@ public final class Benchmark {
      */
     static Run app(EmbeddedAws aws, SqsClient sqs, Workload workload, String id, Path work, int consumers) throws Exception {
         String name = "bench-app-" + id;
-        String url = newQueue(aws, sqs, name);
+        String url = newQueue(sqs, name);
         Map<String, Long> sent = preload(sqs, url, workload);
         Path log = work.resolve(name + ".log");
         Path calls = work.resolve(name + "-aws-calls.txt");
@@ -370,7 +373,7 @@ public final class Benchmark {
         props.put("ingest.embedded", "false");
         props.put("ingest.queue", name + ".fifo");
         props.put("ingest.dead-letter-queue", name + "-dlq.fifo");
-        props.put("ingest.bucket", "meter-ingest");
+        props.put("ingest.bucket", AwsKit.BUCKET);
         // the shipped store settings, with a fresh file per run
         props.put("ingest.store.url", shipped("ingest.store.url")
                 .replace("./data/usage-store", work.resolve(name + "-store").toAbsolutePath().toString()));
@@ -387,12 +390,12 @@ public final class Benchmark {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ProcStats stats = new ProcStats(process);
         try {
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
-            while (inQueue(sqs, url) > 0) {
-                if (!process.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("meter-ingest did not drain the queue:\n" + tail(log));
-                }
-                Thread.sleep(20);
+            try {
+                await().atMost(Duration.ofMinutes(15)).pollInterval(Duration.ofMillis(20))
+                        .failFast("meter-ingest exited", () -> !process.isAlive())
+                        .until(() -> AwsKit.messagesOn(sqs, url) == 0);
+            } catch (ConditionTimeoutException | TerminalFailureException e) {
+                throw new IllegalStateException("meter-ingest did not drain the queue (" + e.getMessage() + "):\n" + tail(log), e);
             }
             process.destroy(); // SIGTERM: graceful stop, final flush
             if (!process.waitFor(120, TimeUnit.SECONDS)) {
@@ -432,13 +435,6 @@ public final class Benchmark {
             }
         }
         return latencies;
-    }
-
-    private static int inQueue(SqsClient sqs, String url) {
-        Map<QueueAttributeName, String> a = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
-        return a.values().stream().mapToInt(Integer::parseInt).sum();
     }
 
     private static String tail(Path log) throws IOException {

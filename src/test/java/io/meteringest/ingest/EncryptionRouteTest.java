@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meteringest.local.EmbeddedAws;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.meteringest.testkit.Records;
+import io.meteringest.testkit.RouteTestSupport;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * (it answers 501), so the test takes them off after reading them; IngestLocalStackIT checks a real
  * S3 implementation stores the objects encrypted.
  */
-class EncryptionRouteTest extends PipelineTestSupport {
+class EncryptionRouteTest extends RouteTestSupport {
 
     private static final String SSE = "x-amz-server-side-encryption";
     private static final String SSE_KEY = "x-amz-server-side-encryption-aws-kms-key-id";
@@ -72,7 +72,7 @@ class EncryptionRouteTest extends PipelineTestSupport {
 
     @Test
     void every_object_written_carries_the_configured_kms_encryption() throws Exception {
-        send(Files.readString(Path.of("samples/compute-hours.ndjson")));
+        send(Records.sampleNdjson());
         send("{\"meterApiName\":\"ComputeHours\",\"meterValue\":1,\"meterTimeInMillis\":1619445680000}");
         startConsumer();
         awaitQueueEmpty();

@@ -1,14 +1,15 @@
 package io.meteringest.ingest;
 
+import static io.meteringest.testkit.Records.record;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meteringest.testkit.AdvisedRouteTestSupport;
 import io.meteringest.usage.MeterRecords;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.camel.builder.AdviceWith;
-import org.apache.camel.test.junit5.TestExecutionConfiguration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,20 +17,10 @@ import org.junit.jupiter.api.Test;
  * poll must not be processed ahead of its retry. The failure is injected once into the default
  * aggregation endpoint with Camel's AdviceWith; SQS and S3 are the real embedded servers.
  */
-class FifoOrderRouteTest extends PipelineTestSupport {
+class FifoOrderRouteTest extends AdvisedRouteTestSupport {
 
     private final List<String> processed = new CopyOnWriteArrayList<>();
     private final AtomicBoolean failedOnce = new AtomicBoolean();
-
-    @Override
-    public void configureTest(TestExecutionConfiguration testExecutionConfiguration) {
-        super.configureTest(testExecutionConfiguration);
-        testExecutionConfiguration.withUseAdviceWith(true);
-    }
-
-    private static String record(String customerId) {
-        return "{\"customerId\":\"" + customerId + "\",\"meterApiName\":\"M\",\"meterValue\":1,\"meterTimeInMillis\":1619445706909}";
-    }
 
     @Test
     void a_failed_message_holds_back_the_rest_of_its_group_and_other_groups_go_on() throws Exception {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.amazon.sqs.javamessaging.AmazonSQSExtendedClient;
 import com.amazon.sqs.javamessaging.ExtendedClientConfiguration;
+import io.meteringest.testkit.RouteTestSupport;
 import io.meteringest.usage.UsageRow;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -22,7 +23,7 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
  * and the legacy pointer format built by hand, are fetched from S3, archived byte for byte and split;
  * a pointer to a missing object is dead-lettered as the pointer it was.
  */
-class LargePayloadRouteTest extends PipelineTestSupport {
+class LargePayloadRouteTest extends RouteTestSupport {
 
     private static final long TIME = 1619445706909L;
 

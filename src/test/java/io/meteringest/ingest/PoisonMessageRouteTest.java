@@ -1,9 +1,11 @@
 package io.meteringest.ingest;
 
+import static io.meteringest.testkit.Records.record;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meteringest.testkit.AdvisedRouteTestSupport;
 import io.meteringest.usage.MeterRecords;
 import java.time.Duration;
 import java.util.List;
@@ -11,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.builder.AdviceWith;
-import org.apache.camel.test.junit5.TestExecutionConfiguration;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.model.Message;
 
@@ -20,7 +21,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * policy after maxReceiveCount receives; other groups go on meanwhile, and its own group is not
  * blocked forever: a later message of that group is processed.
  */
-class PoisonMessageRouteTest extends PipelineTestSupport {
+class PoisonMessageRouteTest extends AdvisedRouteTestSupport {
 
     private final List<String> processed = new CopyOnWriteArrayList<>();
     private final AtomicInteger poisonAttempts = new AtomicInteger();
@@ -33,16 +34,6 @@ class PoisonMessageRouteTest extends PipelineTestSupport {
     @Override
     protected Map<String, String> extraProperties() {
         return Map.of("camel.component.aws2-sqs.visibility-timeout", "2");
-    }
-
-    @Override
-    public void configureTest(TestExecutionConfiguration testExecutionConfiguration) {
-        super.configureTest(testExecutionConfiguration);
-        testExecutionConfiguration.withUseAdviceWith(true);
-    }
-
-    private static String record(String customerId) {
-        return "{\"customerId\":\"" + customerId + "\",\"meterApiName\":\"M\",\"meterValue\":1,\"meterTimeInMillis\":1619445706909}";
     }
 
     @Test

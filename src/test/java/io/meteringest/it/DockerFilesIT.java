@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.meteringest.IngestConfiguration;
 import io.meteringest.StartupException;
 import io.meteringest.local.EmbeddedAws;
+import io.meteringest.testkit.AwsKit;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -84,9 +85,8 @@ class DockerFilesIT {
 
         assertEquals("/app/observe-users.properties", compose.get("camel.management.basic-properties-file"));
         Files.createDirectories(work.resolve("s3"));
-        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, work.resolve("s3"))) {
-            aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 5);
-            aws.createBucket("meter-ingest");
+        try (EmbeddedAws aws = EmbeddedAws.start(0, 0, work.resolve("s3")); var sqs = aws.sqsClient()) {
+            AwsKit.createShippedQueuesAndBucket(aws, sqs, 5);
             Map<String, String> props = JarProcess.against(aws, work);
             props.put("camel.management.authentication-enabled", compose.get("camel.management.authentication-enabled"));
             // the file compose mounts at /app/observe-users.properties

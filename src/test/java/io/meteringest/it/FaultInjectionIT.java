@@ -6,21 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meteringest.local.EmbeddedAws;
 import io.meteringest.local.FreePort;
-import java.nio.charset.StandardCharsets;
+import io.meteringest.testkit.AwsKit;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Faults injected into the real servers while the packaged jar works through a stream, each ending
@@ -36,8 +33,8 @@ class FaultInjectionIT {
         UsageWorkload workload = new UsageWorkload(System.nanoTime(), 240, 10, 30, System.currentTimeMillis());
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, work.resolve("s3"));
              SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
+            String queueUrl = AwsKit.createShippedQueuesAndBucket(aws, sqs, 20);
             Map<String, String> props = appOn(aws);
-            String queueUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
             int jmxPort = FreePort.find();
             props.put("ingest.jmx.port", String.valueOf(jmxPort));
             List<String> sent = new ArrayList<>();
@@ -61,8 +58,8 @@ class FaultInjectionIT {
                     }
                     sent.add(send(sqs, queueUrl, workload.messages.get(i)));
                 }
-                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() -> messages(sqs, queueUrl) == 0);
-                int deadLettered = count(app.output(), "dead-lettered to meter-ingest-dlq.fifo");
+                AwsKit.awaitEmpty(sqs, Duration.ofMinutes(3), queueUrl);
+                int deadLettered = app.occurrences("dead-lettered to meter-ingest-dlq.fifo");
                 assertTrue(deadLettered > 0, "S3 was down mid-stream, so some raw bodies went to the DLQ");
 
                 try (JarProcess redrive = JarProcess.start(Map.of("ingest.jmx.port", String.valueOf(jmxPort)), "redrive")) {
@@ -70,21 +67,19 @@ class FaultInjectionIT {
                     assertTrue(redrive.output().contains("redrive done: " + deadLettered + " message(s) moved back"),
                             redrive.output());
                 }
-                String dlqUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest-dlq.fifo")).queueUrl();
-                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-                        .until(() -> messages(sqs, queueUrl) == 0 && messages(sqs, dlqUrl) == 0);
+                String dlqUrl = AwsKit.queueUrl(sqs, AwsKit.DEAD_LETTER_QUEUE);
+                AwsKit.awaitEmpty(sqs, Duration.ofMinutes(2), queueUrl, dlqUrl);
                 assertEquals(0, app.terminate(Duration.ofSeconds(90)), app.output());
 
                 // every sent message: its raw body archived under its id, or dead-lettered (then archived after the redrive)
-                List<String> raw = s3.listObjectsV2Paginator(b -> b.bucket("meter-ingest").prefix("raw/")).contents()
-                        .stream().map(S3Object::key).map(k -> k.substring(k.lastIndexOf('/') + 1)).toList();
+                List<String> raw = AwsKit.rawMessageIds(s3, AwsKit.BUCKET);
                 List<String> deadIds = ids(app.output());
                 List<String> lost = sent.stream().filter(id -> !raw.contains(id) && !deadIds.contains(id)).toList();
                 assertEquals(List.of(), lost, "messages neither archived nor dead-lettered");
                 // the dead-lettered ones were archived after the redrive, under their new message ids
                 assertEquals(sent.size(), raw.size(), "each body archived once");
             }
-            assertEquals(List.of(), workload.differences(usageRows(s3)), "totals after the outage and the redrive");
+            assertEquals(List.of(), workload.differences(AwsKit.usageRows(s3, AwsKit.BUCKET)), "totals after the outage and the redrive");
         }
     }
 
@@ -94,15 +89,15 @@ class FaultInjectionIT {
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, work.resolve("s3"));
              SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
             // its 1 s receives are the worst case for a consumer that would retry in a tight loop
+            String queueUrl = AwsKit.createShippedQueuesAndBucket(aws, sqs, 20);
             Map<String, String> props = appOn(aws);
-            String queueUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
             List<String> sent = new ArrayList<>();
             int half = workload.messages.size() / 2;
             try (JarProcess app = JarProcess.start(props)) {
                 app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
                 sendAll(sqs, queueUrl, workload.messages.subList(0, half), sent);
                 await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
-                        .until(() -> count(app.output(), " done: ") >= half / 2);
+                        .until(() -> app.occurrences(" done: ") >= half / 2);
 
                 aws.stopSqs();
                 int before = sqsCalls(app).size();
@@ -128,15 +123,14 @@ class FaultInjectionIT {
                 sendAll(sqs, queueUrl, workload.messages.subList(half, workload.messages.size()), sent);
                 // resumes by itself: nobody restarts the route or the process
                 await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
-                        .until(() -> count(app.output(), " done: ") >= sent.size() && messages(sqs, queueUrl) == 0);
-                String dlqUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest-dlq.fifo")).queueUrl();
-                assertEquals(0, messages(sqs, dlqUrl), "nothing dead-lettered");
+                        .until(() -> app.occurrences(" done: ") >= sent.size() && AwsKit.messagesOn(sqs, queueUrl) == 0);
+                String dlqUrl = AwsKit.queueUrl(sqs, AwsKit.DEAD_LETTER_QUEUE);
+                assertEquals(0, AwsKit.messagesOn(sqs, dlqUrl), "nothing dead-lettered");
                 assertEquals(0, app.terminate(Duration.ofSeconds(90)), app.output());
             }
-            List<String> raw = s3.listObjectsV2Paginator(b -> b.bucket("meter-ingest").prefix("raw/")).contents()
-                    .stream().map(S3Object::key).map(k -> k.substring(k.lastIndexOf('/') + 1)).toList();
+            List<String> raw = AwsKit.rawMessageIds(s3, AwsKit.BUCKET);
             assertEquals(List.of(), sent.stream().filter(id -> !raw.contains(id)).toList(), "sent but not archived");
-            assertEquals(List.of(), workload.differences(usageRows(s3)), "totals after the SQS outage");
+            assertEquals(List.of(), workload.differences(AwsKit.usageRows(s3, AwsKit.BUCKET)), "totals after the SQS outage");
         }
     }
 
@@ -150,8 +144,8 @@ class FaultInjectionIT {
         org.h2.tools.Server store = org.h2.tools.Server.createTcpServer(storeServer).start();
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, work.resolve("s3"));
              SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
+            String queueUrl = AwsKit.createShippedQueuesAndBucket(aws, sqs, 20);
             Map<String, String> props = appOn(aws);
-            String queueUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
             int managementPort = Integer.parseInt(props.get("camel.management.port"));
             props.put("ingest.store.url", "jdbc:h2:tcp://127.0.0.1:" + storePort + "/usage-store");
             props.put("ingest.probe-interval", "1000");
@@ -162,28 +156,34 @@ class FaultInjectionIT {
                 app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
                 sendAll(sqs, queueUrl, workload.messages.subList(0, half), sent);
                 await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
-                        .until(() -> count(app.output(), " done: ") >= half && messages(sqs, queueUrl) == 0);
+                        .until(() -> app.occurrences(" done: ") >= half && AwsKit.messagesOn(sqs, queueUrl) == 0);
                 await().atMost(Duration.ofSeconds(15)).until(() -> ready(managementPort) == 200);
 
+                double receivedBefore = counter(managementPort, "meter_ingest_messages_received");
+                double deletedBefore = counter(managementPort, "meter_ingest_messages_deleted");
                 store.stop();
                 sendAll(sqs, queueUrl, workload.messages.subList(half, workload.messages.size()), sent);
+                int held = sent.size() - half;
                 await().atMost(Duration.ofSeconds(20)).until(() -> ready(managementPort) == 503);
-                // 15 s of outage, three visibility timeouts: nothing is accounted or deleted at any point
-                await().during(Duration.ofSeconds(15)).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1))
-                        .until(() -> count(app.output(), " done: ") == half && messages(sqs, queueUrl) == sent.size() - half);
-                assertEquals(half, count(app.output(), " done: "), "messages done while the store was down");
-                assertEquals(sent.size() - half, messages(sqs, queueUrl), "messages kept on the queue");
+                // the outage meets the consumer: more receives than messages on the queue means SQS handed at least
+                // one of them out again after its visibility timeout, because the poll that had it failed and left it
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> counter(managementPort, "meter_ingest_messages_received") - receivedBefore > held);
+                // and all that while (the counters and the log add up since the start) nothing was accounted or deleted
+                assertEquals(deletedBefore, counter(managementPort, "meter_ingest_messages_deleted"), "deletes while the store was down");
+                assertEquals(half, app.occurrences(" done: "), "messages done while the store was down");
+                assertEquals(held, AwsKit.messagesOn(sqs, queueUrl), "messages kept on the queue");
                 assertEquals(503, ready(managementPort));
 
                 store = org.h2.tools.Server.createTcpServer(storeServer).start();
                 await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-                        .until(() -> count(app.output(), " done: ") >= sent.size() && messages(sqs, queueUrl) == 0);
+                        .until(() -> app.occurrences(" done: ") >= sent.size() && AwsKit.messagesOn(sqs, queueUrl) == 0);
                 await().atMost(Duration.ofSeconds(15)).until(() -> ready(managementPort) == 200);
-                String dlqUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest-dlq.fifo")).queueUrl();
-                assertEquals(0, messages(sqs, dlqUrl), "nothing dead-lettered");
+                String dlqUrl = AwsKit.queueUrl(sqs, AwsKit.DEAD_LETTER_QUEUE);
+                assertEquals(0, AwsKit.messagesOn(sqs, dlqUrl), "nothing dead-lettered");
                 assertEquals(0, app.terminate(Duration.ofSeconds(90)), app.output());
             }
-            assertEquals(List.of(), workload.differences(usageRows(s3)), "totals after the store outage");
+            assertEquals(List.of(), workload.differences(AwsKit.usageRows(s3, AwsKit.BUCKET)), "totals after the store outage");
         } finally {
             store.stop();
         }
@@ -197,6 +197,15 @@ class FaultInjectionIT {
                 java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
+    /** A counter of /observe/metrics ({@code meter_ingest_messages_received} for its {@code _total} line); 0 before its first count. */
+    private static double counter(int managementPort, String name) throws Exception {
+        String metrics = HTTP.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + managementPort + "/observe/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        Matcher line = Pattern.compile("^" + name + "_total\\{[^}]*\\} (\\S+)$", Pattern.MULTILINE).matcher(metrics);
+        return line.find() ? Double.parseDouble(line.group(1)) : 0;
+    }
+
     /** camel.component.aws2-sqs.concurrent-consumers in the shipped application.properties. */
     private static int shippedConsumers() throws java.io.IOException {
         return Integer.parseInt(JarProcess.shippedSettings().getProperty("camel.component.aws2-sqs.concurrent-consumers", "1").trim());
@@ -206,21 +215,8 @@ class FaultInjectionIT {
         return app.awsCalls().stream().filter(call -> call.startsWith("Sqs:")).toList();
     }
 
-    private static List<String> usageRows(S3Client s3) {
-        List<String> rows = new ArrayList<>();
-        for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket("meter-ingest").prefix("usage/")).contents()) {
-            if (object.key().endsWith(".ndjson")) {
-                rows.addAll(s3.getObjectAsBytes(b -> b.bucket("meter-ingest").key(object.key()))
-                        .asString(StandardCharsets.UTF_8).lines().toList());
-            }
-        }
-        return rows;
-    }
-
-    /** Creates the queues and the bucket; the jar's settings against them: short receives, quick flushes. */
+    /** The jar's settings against {@code aws}: short receives, quick flushes. */
     private Map<String, String> appOn(EmbeddedAws aws) throws java.io.IOException {
-        aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 20);
-        aws.createBucket("meter-ingest");
         Map<String, String> props = JarProcess.against(aws, work);
         props.put("ingest.aggregation.grace", "PT1S");
         props.put("ingest.aggregation.flush-interval", "2000");
@@ -234,19 +230,7 @@ class FaultInjectionIT {
     }
 
     private static String send(SqsClient sqs, String queueUrl, UsageWorkload.Message message) {
-        return sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(message.body()).messageGroupId(message.group())
-                .messageDeduplicationId(UUID.randomUUID().toString())).messageId();
-    }
-
-    private static int messages(SqsClient sqs, String url) {
-        Map<QueueAttributeName, String> a = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
-        return a.values().stream().mapToInt(Integer::parseInt).sum();
-    }
-
-    private static int count(String text, String needle) {
-        return text.split(Pattern.quote(needle), -1).length - 1;
+        return AwsKit.send(sqs, queueUrl, message.body(), message.group());
     }
 
     private static List<String> ids(String output) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meteringest.local.EmbeddedAws;
 import io.meteringest.local.FreePort;
+import io.meteringest.testkit.Records;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,8 +50,8 @@ class IngestFlowIT {
             Path raw = dataDir.resolve("s3").resolve("meter-ingest").resolve("raw");
             List<byte[]> archived = files(raw).stream().map(IngestFlowIT::read).toList();
             assertEquals(2, archived.size(), files(raw).toString());
-            byte[] array = Files.readAllBytes(Path.of("samples/compute-hours-array.json"));
-            byte[] ndjson = Files.readAllBytes(Path.of("samples/compute-hours.ndjson"));
+            byte[] array = Records.sampleArrayBytes();
+            byte[] ndjson = Records.sampleNdjsonBytes();
             assertTrue(archived.stream().anyMatch(b -> java.util.Arrays.equals(b, array)), files(raw).toString());
             assertTrue(archived.stream().anyMatch(b -> java.util.Arrays.equals(b, ndjson)), files(raw).toString());
             assertFalse(Files.exists(dataDir.resolve("s3").resolve("meter-ingest").resolve("failed-requests")));

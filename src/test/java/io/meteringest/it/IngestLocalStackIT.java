@@ -4,9 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.meteringest.testkit.AwsKit;
+import io.meteringest.testkit.Records;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -45,15 +45,8 @@ class IngestLocalStackIT {
                 .credentialsProvider(credentials).build();
              S3Client s3 = S3Client.builder().endpointOverride(LOCALSTACK.getEndpoint()).region(region)
                      .forcePathStyle(true).credentialsProvider(credentials).build()) {
-            String dlqUrl = sqs.createQueue(b -> b.queueName("meter-ingest-dlq.fifo")
-                    .attributes(Map.of(QueueAttributeName.FIFO_QUEUE, "true"))).queueUrl();
-            String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
-                    .attributes().get(QueueAttributeName.QUEUE_ARN);
-            String queueUrl = sqs.createQueue(b -> b.queueName("meter-ingest.fifo").attributes(Map.of(
-                    QueueAttributeName.FIFO_QUEUE, "true",
-                    QueueAttributeName.REDRIVE_POLICY,
-                    "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"5\"}"))).queueUrl();
-            s3.createBucket(b -> b.bucket("meter-ingest"));
+            String queueUrl = AwsKit.createQueues(sqs, AwsKit.QUEUE, AwsKit.DEAD_LETTER_QUEUE, 5);
+            s3.createBucket(b -> b.bucket(AwsKit.BUCKET));
 
             Map<String, String> props = new HashMap<>();
             props.put("ingest.embedded", "false");
@@ -69,7 +62,7 @@ class IngestLocalStackIT {
             props.put("camel.component.aws2-s3.force-path-style", "true");
             // SSE-S3 on every object written; S3Proxy in the other tests does not implement SSE
             props.put("camel.component.aws2-s3.use-sse-s3", "true");
-            byte[] ndjson = Files.readAllBytes(Path.of("samples/compute-hours.ndjson"));
+            byte[] ndjson = Records.sampleNdjsonBytes();
             try (JarProcess app = JarProcess.start(props)) {
                 app.awaitOutput("Started ingest-consume", Duration.ofSeconds(120));
                 String id = sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(new String(ndjson, StandardCharsets.UTF_8))

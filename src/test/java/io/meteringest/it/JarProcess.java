@@ -106,6 +106,15 @@ final class JarProcess implements AutoCloseable {
         }
     }
 
+    /** How often {@code needle} occurs in the log so far (e.g. " done: ", once per message done). */
+    int occurrences(String needle) {
+        return occurrences(output(), needle);
+    }
+
+    static int occurrences(String text, String needle) {
+        return text.split(java.util.regex.Pattern.quote(needle), -1).length - 1;
+    }
+
     void awaitOutput(String text, Duration timeout) {
         await().atMost(timeout).pollInterval(Duration.ofMillis(200))
                 .failFast("process exited:\n" + output(), () -> !process.isAlive() && !output().contains(text))

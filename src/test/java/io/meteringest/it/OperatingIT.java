@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meteringest.local.EmbeddedAws;
 import io.meteringest.local.FreePort;
+import io.meteringest.testkit.AwsKit;
+import io.meteringest.testkit.Records;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,10 +25,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Operating the packaged jar: route management over a real JMX connector (RMI, from this JVM to the
@@ -34,8 +34,7 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  */
 class OperatingIT {
 
-    private static final String RECORD =
-            "{\"customerId\":\"c-9\",\"meterApiName\":\"Storage\",\"meterValue\":7,\"meterTimeInMillis\":1619445706909}";
+    private static final String RECORD = Records.record("c-9", "Storage", "7");
 
     @TempDir
     Path work;
@@ -48,9 +47,8 @@ class OperatingIT {
     @BeforeEach
     void start() throws Exception {
         aws = EmbeddedAws.start(0, 0, work.resolve("s3"));
-        aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 5);
-        aws.createBucket("meter-ingest");
         sqs = aws.sqsClient();
+        AwsKit.createShippedQueuesAndBucket(aws, sqs, 5);
         s3 = aws.s3Client();
         jmxPort = FreePort.find();
         props = JarProcess.against(aws, work);
@@ -66,6 +64,8 @@ class OperatingIT {
 
     @Test
     void jmx_over_rmi_suspends_and_resumes_the_consumer_and_reads_its_counters() throws Exception {
+        // the readiness probe's HeadBucket, twice a second, shows the app's schedulers at work while the consumer is suspended
+        props.put("ingest.probe-interval", "500");
         try (JarProcess app = JarProcess.start(props)) {
             app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
             JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi");
@@ -76,8 +76,14 @@ class OperatingIT {
 
                 jmx.invoke(consume, "suspend", null, null);
                 await().atMost(Duration.ofSeconds(30)).until(() -> "Suspended".equals(jmx.getAttribute(consume, "State")));
+                int receives = calls(app, "Sqs:ReceiveMessage");
+                int probes = calls(app, "S3:HeadBucket");
                 send(RECORD);
-                await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(() -> onQueue() == 1);
+                // three probe rounds after the send, the message is still visible: the suspended consumer did not take it
+                await().atMost(Duration.ofSeconds(30)).until(() -> calls(app, "S3:HeadBucket") >= probes + 3);
+                assertEquals(1, AwsKit.visibleOn(sqs, AwsKit.queueUrl(sqs, AwsKit.QUEUE)), "the message waits, visible");
+                assertEquals(receives, calls(app, "Sqs:ReceiveMessage"), "no receive while suspended");
+                assertEquals(0L, jmx.getAttribute(consume, "ExchangesTotal"));
 
                 jmx.invoke(consume, "resume", null, null);
                 await().atMost(Duration.ofSeconds(30)).until(() -> onQueue() == 0);
@@ -93,8 +99,8 @@ class OperatingIT {
     void flush_replay_and_redrive_subcommands_work_on_the_running_instance() throws Exception {
         try (JarProcess app = JarProcess.start(props)) {
             app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
-            send(Files.readString(Path.of("samples/compute-hours-array.json")));
-            send(Files.readString(Path.of("samples/compute-hours.ndjson")));
+            send(Records.sampleArray());
+            send(Records.sampleNdjson());
             await().atMost(Duration.ofSeconds(30)).until(() -> onQueue() == 0);
 
             assertTrue(command("flush").startsWith("flush "), "the samples' windows closed long ago");
@@ -109,7 +115,7 @@ class OperatingIT {
             assertEquals(usage, usageKeys());
 
             // a raw body that was dead-lettered while S3 was down
-            String dlq = sqs.getQueueUrl(b -> b.queueName("meter-ingest-dlq.fifo")).queueUrl();
+            String dlq = AwsKit.queueUrl(sqs, AwsKit.DEAD_LETTER_QUEUE);
             sqs.sendMessage(b -> b.queueUrl(dlq).messageBody(RECORD).messageGroupId("g-1")
                     .messageDeduplicationId("m-dead")
                     .messageAttributes(Map.of("source-message-id", text("m-dead"), "source-group-id", text("g-1"),
@@ -165,25 +171,24 @@ class OperatingIT {
     }
 
     private List<String> usageKeys() {
-        return s3.listObjectsV2Paginator(b -> b.bucket("meter-ingest").prefix("usage/")).contents().stream()
-                .map(S3Object::key).sorted().toList();
+        return AwsKit.keys(s3, AwsKit.BUCKET, "usage/");
     }
 
     private void send(String body) {
-        String url = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
-        sqs.sendMessage(b -> b.queueUrl(url).messageBody(body).messageGroupId(UUID.randomUUID().toString())
-                .messageDeduplicationId(UUID.randomUUID().toString()));
+        AwsKit.send(sqs, AwsKit.queueUrl(sqs, AwsKit.QUEUE), body);
     }
 
     private int onQueue() {
-        return messages(sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl());
+        return messages(AwsKit.queueUrl(sqs, AwsKit.QUEUE));
     }
 
     private int messages(String url) {
-        Map<QueueAttributeName, String> a = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
-        return a.values().stream().mapToInt(Integer::parseInt).sum();
+        return AwsKit.messagesOn(sqs, url);
+    }
+
+    /** How many calls of {@code call} ("Sqs:ReceiveMessage") the app has made so far. */
+    private static int calls(JarProcess app, String call) throws java.io.IOException {
+        return (int) app.awsCalls().stream().filter(call::equals).count();
     }
 
     private static MessageAttributeValue text(String value) {

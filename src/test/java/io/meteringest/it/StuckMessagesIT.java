@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meteringest.local.EmbeddedAws;
-import java.nio.charset.StandardCharsets;
+import io.meteringest.testkit.AwsKit;
+import io.meteringest.testkit.Records;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,11 +14,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 
@@ -34,7 +33,7 @@ class StuckMessagesIT {
     Path folder;
 
     private static String record(String customerId) {
-        return "{\"customerId\":\"" + customerId + "\",\"meterApiName\":\"M\",\"meterValue\":1.5,\"meterTimeInMillis\":1619445706909}";
+        return Records.record(customerId, "M", "1.5");
     }
 
     /** The project's settings and routes, with extra steps at the start of usage-aggregate. */
@@ -51,8 +50,7 @@ class StuckMessagesIT {
     }
 
     private static String send(SqsClient sqs, String url, String body, String group) {
-        return sqs.sendMessage(b -> b.queueUrl(url).messageBody(body).messageGroupId(group)
-                .messageDeduplicationId(UUID.randomUUID().toString())).messageId();
+        return AwsKit.send(sqs, url, body, group);
     }
 
     @Test
@@ -67,10 +65,8 @@ class StuckMessagesIT {
                 """);
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, folder.resolve("s3"));
              SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
-            aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 3);
-            aws.createBucket("meter-ingest");
-            String url = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
-            String dlqUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest-dlq.fifo")).queueUrl();
+            String url = AwsKit.createShippedQueuesAndBucket(aws, sqs, 3);
+            String dlqUrl = AwsKit.queueUrl(sqs, AwsKit.DEAD_LETTER_QUEUE);
             List<String> good = new ArrayList<>();
             String poison;
             try (JarProcess app = JarProcess.startIn(folder, props(aws, 2))) {
@@ -85,7 +81,7 @@ class StuckMessagesIT {
                 });
                 assertEquals(record("poison"), dead.get(0).body());
                 // one failed attempt per receive, and the queue's redrive took it after the third
-                assertEquals(3, count(app.output(), "caught: java.lang.IllegalStateException: poison: fails every time"),
+                assertEquals(3, app.occurrences("caught: java.lang.IllegalStateException: poison: fails every time"),
                         app.output());
 
                 // the poison's group is not blocked forever
@@ -96,7 +92,7 @@ class StuckMessagesIT {
                 assertEquals(0, app.terminate(Duration.ofSeconds(60)), app.output());
             }
             // every body in S3 or the DLQ: all archived (the poison one before each failed accounting) and it dead-lettered
-            List<String> raw = rawIds(s3);
+            List<String> raw = AwsKit.rawMessageIds(s3, AwsKit.BUCKET);
             assertTrue(raw.containsAll(good) && raw.contains(poison), raw.toString());
             assertEquals(Map.of("other-group", "1.5 x 1", "later-in-group-p", "1.5 x 1"), usage(s3));
         }
@@ -114,9 +110,7 @@ class StuckMessagesIT {
                 """);
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, folder.resolve("s3"));
              SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
-            aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 5);
-            aws.createBucket("meter-ingest");
-            String url = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
+            String url = AwsKit.createShippedQueuesAndBucket(aws, sqs, 5);
             try (JarProcess app = JarProcess.startIn(folder, props(aws, 3))) {
                 app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
                 // 7 s of work against a 3 s visibility timeout
@@ -124,41 +118,28 @@ class StuckMessagesIT {
                 String quick = send(sqs, url, record("quick"), "group-t");
                 app.awaitOutput("message " + slow + " done: 1 accepted (0 duplicate)", Duration.ofSeconds(40));
                 app.awaitOutput("message " + quick + " done: 1 accepted (0 duplicate)", Duration.ofSeconds(10));
-                // no other consumer thread got it meanwhile: processed once, never seen as a duplicate
-                await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7))
-                        .until(() -> count(app.output(), "message " + slow + " ") == 1);
-                assertEquals(1, count(app.output(), "message " + slow + " "), app.output());
+                // done means deleted: once the queue is empty nothing can hand the message out again
+                AwsKit.awaitEmpty(sqs, Duration.ofSeconds(30), url);
                 assertTrue(app.awsCalls().stream().anyMatch(c -> c.startsWith("Sqs:ChangeMessageVisibility")),
                         "visibility extended while the message was worked on");
                 assertEquals(0, app.terminate(Duration.ofSeconds(60)), app.output());
+                // the whole log, once the process has exited: no other consumer thread got it meanwhile, so it was
+                // processed once and never seen as a duplicate
+                assertEquals(1, app.occurrences("message " + slow + " "), app.output());
             }
-            assertTrue(rawIds(s3).size() == 2);
+            assertTrue(AwsKit.rawMessageIds(s3, AwsKit.BUCKET).size() == 2);
             assertEquals(Map.of("slow", "1.5 x 1", "quick", "1.5 x 1"), usage(s3));
         }
-    }
-
-    private static int count(String text, String needle) {
-        return text.split(java.util.regex.Pattern.quote(needle), -1).length - 1;
-    }
-
-    private static List<String> rawIds(S3Client s3) {
-        return s3.listObjectsV2Paginator(b -> b.bucket("meter-ingest").prefix("raw/")).contents().stream()
-                .map(S3Object::key).map(k -> k.substring(k.lastIndexOf('/') + 1)).toList();
     }
 
     /** customerId -> "sum x count" over every usage row written (the shutdown flush writes them all). */
     private static Map<String, String> usage(S3Client s3) throws Exception {
         Map<String, String> usage = new HashMap<>();
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
-        for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket("meter-ingest").prefix("usage/")).contents()) {
-            if (object.key().endsWith(".ndjson")) {
-                for (String line : s3.getObjectAsBytes(b -> b.bucket("meter-ingest").key(object.key()))
-                        .asString(StandardCharsets.UTF_8).lines().toList()) {
-                    var row = json.readTree(line);
-                    usage.merge(row.get("customerId").asText(), row.get("sum").asText() + " x " + row.get("count").asText(),
-                            (a, b) -> a + " + " + b);
-                }
-            }
+        for (String line : AwsKit.usageRows(s3, AwsKit.BUCKET)) {
+            var row = json.readTree(line);
+            usage.merge(row.get("customerId").asText(), row.get("sum").asText() + " x " + row.get("count").asText(),
+                    (a, b) -> a + " + " + b);
         }
         return usage;
     }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meteringest.local.EmbeddedAws;
-import java.nio.charset.StandardCharsets;
+import io.meteringest.testkit.AwsKit;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,14 +16,11 @@ import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
@@ -46,9 +43,7 @@ class UsageExactnessIT {
         UsageWorkload workload = new UsageWorkload(seed, 1100, 20, 60, System.currentTimeMillis());
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, work.resolve("s3"));
              SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
-            aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 20);
-            aws.createBucket("meter-ingest");
-            String queueUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
+            String queueUrl = AwsKit.createShippedQueuesAndBucket(aws, sqs, 20);
             Map<String, String> props = appProperties(aws, store);
 
             List<String> sentIds = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -69,8 +64,7 @@ class UsageExactnessIT {
                     app.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
                 }
                 producer.join();
-                await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
-                        .until(() -> messagesOn(sqs, queueUrl) == 0);
+                AwsKit.awaitEmpty(sqs, Duration.ofMinutes(5), queueUrl);
                 double seconds = (System.nanoTime() - started) / 1e9;
                 assertEquals(0, app.terminate(Duration.ofSeconds(90)), app.output());
                 outputs.append(app.output());
@@ -78,23 +72,17 @@ class UsageExactnessIT {
                                 + "%d duplicates, %d invalid; %d redeliveries found accounted; %.0f records/s"
                                 + " including 3 kills and restarts%n",
                         seed, workload.records, sentIds.size(), exactResends.get(), workload.duplicates, workload.invalid,
-                        outputs.toString().split("was accounted before", -1).length - 1, workload.records / seconds);
+                        JarProcess.occurrences(outputs.toString(), "was accounted before"), workload.records / seconds);
             } finally {
                 app.close();
             }
 
-            List<String> keys = s3.listObjectsV2Paginator(b -> b.bucket("meter-ingest")).contents().stream()
-                    .map(S3Object::key).toList();
-            Set<String> rawIds = keys.stream().filter(k -> k.startsWith("raw/"))
-                    .map(k -> k.substring(k.lastIndexOf('/') + 1)).collect(Collectors.toSet());
+            Set<String> rawIds = Set.copyOf(AwsKit.rawMessageIds(s3, AwsKit.BUCKET));
             List<String> missing = sentIds.stream().filter(id -> !rawIds.contains(id)).toList();
             assertEquals(List.of(), missing, "messages without a raw archive");
-            assertEquals(0, messagesOn(sqs, sqs.getQueueUrl(b -> b.queueName("meter-ingest-dlq.fifo")).queueUrl()));
+            assertEquals(0, AwsKit.messagesOn(sqs, AwsKit.queueUrl(sqs, AwsKit.DEAD_LETTER_QUEUE)));
 
-            List<String> rows = new ArrayList<>();
-            for (String key : keys.stream().filter(k -> k.startsWith("usage/") && k.endsWith(".ndjson")).toList()) {
-                rows.addAll(s3.getObjectAsBytes(b -> b.bucket("meter-ingest").key(key)).asString(StandardCharsets.UTF_8).lines().toList());
-            }
+            List<String> rows = AwsKit.usageRows(s3, AwsKit.BUCKET);
             assertTrue(workload.records >= 20_000, "workload of " + workload.records + " records");
             assertEquals(List.of(), workload.differences(rows), "key/window totals that differ (seed " + seed + ")");
         }
@@ -149,14 +137,6 @@ class UsageExactnessIT {
 
     private static void awaitProcessed(JarProcess app, int messages, Duration timeout) {
         await().atMost(timeout).pollInterval(Duration.ofMillis(100))
-                .until(() -> app.output().split(" done: ", -1).length - 1 >= messages);
-    }
-
-    private static int messagesOn(SqsClient sqs, String queueUrl) {
-        Map<QueueAttributeName, String> a = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
-        return Integer.parseInt(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
-                + Integer.parseInt(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+                .until(() -> app.occurrences(" done: ") >= messages);
     }
 }

@@ -1,26 +1,21 @@
 package io.meteringest.it;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.meteringest.local.EmbeddedAws;
+import io.meteringest.testkit.AwsKit;
 import io.meteringest.usage.StoreDatabases;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Two instances of the packaged jar consume one queue and share their usage state in PostgreSQL:
@@ -40,9 +35,7 @@ class UsageScaleOutIT {
         UsageWorkload workload = new UsageWorkload(seed, 500, 20, 40, System.currentTimeMillis());
         try (EmbeddedAws aws = EmbeddedAws.start(0, 0, work.resolve("s3"));
              SqsClient sqs = aws.sqsClient(); S3Client s3 = aws.s3Client()) {
-            aws.createQueues("meter-ingest.fifo", "meter-ingest-dlq.fifo", 20);
-            aws.createBucket("meter-ingest");
-            String queueUrl = sqs.getQueueUrl(b -> b.queueName("meter-ingest.fifo")).queueUrl();
+            String queueUrl = AwsKit.createShippedQueuesAndBucket(aws, sqs, 20);
             Map<String, String> props = new HashMap<>(aws.camelProperties());
             props.put("ingest.embedded", "false");
             props.put("ingest.store.url", StoreDatabases.freshPostgresSchema());
@@ -56,31 +49,19 @@ class UsageScaleOutIT {
                 first.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
                 second.awaitOutput("Started ingest-consume", Duration.ofSeconds(90));
                 for (UsageWorkload.Message message : workload.messages) {
-                    sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(message.body()).messageGroupId(message.group())
-                            .messageDeduplicationId(UUID.randomUUID().toString()));
+                    AwsKit.send(sqs, queueUrl, message.body(), message.group());
                 }
-                await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-                    Map<QueueAttributeName, String> a = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(
-                            QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                            QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
-                    return a.values().stream().allMatch("0"::equals);
-                });
+                AwsKit.awaitEmpty(sqs, Duration.ofMinutes(5), queueUrl);
                 assertEquals(0, first.terminate(Duration.ofSeconds(90)), first.output());
                 assertEquals(0, second.terminate(Duration.ofSeconds(90)), second.output());
-                int byFirst = first.output().split(" done: ", -1).length - 1;
-                int bySecond = second.output().split(" done: ", -1).length - 1;
+                int byFirst = first.occurrences(" done: ");
+                int bySecond = second.occurrences(" done: ");
                 System.out.printf("scale-out run (seed %d): %d records, %d messages; instance 1 took %d, instance 2 took %d%n",
                         seed, workload.records, workload.messages.size(), byFirst, bySecond);
                 assertTrue(byFirst > 0 && bySecond > 0, "both instances consumed: " + byFirst + " / " + bySecond);
             }
 
-            List<String> rows = new ArrayList<>();
-            for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket("meter-ingest").prefix("usage/")).contents()) {
-                if (object.key().endsWith(".ndjson")) {
-                    rows.addAll(s3.getObjectAsBytes(b -> b.bucket("meter-ingest").key(object.key()))
-                            .asString(StandardCharsets.UTF_8).lines().toList());
-                }
-            }
+            List<String> rows = AwsKit.usageRows(s3, AwsKit.BUCKET);
             assertEquals(List.of(), workload.differences(rows),
                     "key/window totals of both instances' rows that differ from the truth (seed " + seed + ")");
         }

@@ -1,4 +1,4 @@
-package io.meteringest.ingest;
+package io.meteringest.testkit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,7 +10,6 @@ import io.meteringest.usage.UsageAccounting;
 import io.meteringest.usage.UsageRow;
 import io.meteringest.usage.UsageStore;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,23 +24,23 @@ import org.junit.jupiter.api.AfterEach;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Runs the real {@code routes/} files and {@code application.properties} in a Camel main test
  * context against real SQS- and S3-protocol servers (ElasticMQ + S3Proxy in this JVM), with a fresh
  * queue, dead-letter queue and bucket per test. The consumer route starts only when a test says so,
  * so messages can be queued first. Every delete the routes make is audited (see {@link AwsAudit}).
+ *
+ * <p>The one base class of the route tests of every area (ingest/, usage/, ops/ and the route files);
+ * {@link AdvisedRouteTestSupport} is the same for tests that change a route with AdviceWith first.
  */
-abstract class PipelineTestSupport extends CamelMainTestSupport {
+public abstract class RouteTestSupport extends CamelMainTestSupport {
 
-    static final int MAX_RECEIVE_COUNT = 5;
+    public static final int MAX_RECEIVE_COUNT = 5;
     private static final AtomicInteger SEQ = new AtomicInteger();
-    private static EmbeddedAws aws;
 
     protected final String queue;
     protected final String deadLetterQueue;
@@ -54,7 +53,7 @@ abstract class PipelineTestSupport extends CamelMainTestSupport {
     /** Handed to Camel from the super constructor, filled in ours (no initializer: it must survive). */
     private Properties overrides;
 
-    PipelineTestSupport() {
+    protected RouteTestSupport() {
         String name = getClass().getSimpleName().toLowerCase().replace("routetest", "") + "-" + SEQ.incrementAndGet();
         queue = name + ".fifo";
         deadLetterQueue = name + "-dlq.fifo";
@@ -83,16 +82,9 @@ abstract class PipelineTestSupport extends CamelMainTestSupport {
         overrides.putAll(extraProperties());
     }
 
-    /** One pair of servers for the whole test JVM; S3 lives under target/. */
-    static synchronized EmbeddedAws servers() {
-        if (aws == null) {
-            try {
-                aws = EmbeddedAws.start(0, 0, Path.of("target", "route-test-s3"));
-            } catch (Exception e) {
-                throw new IllegalStateException("embedded SQS/S3 did not start", e);
-            }
-        }
-        return aws;
+    /** One pair of servers for the whole test JVM ({@link AwsKit#sharedServers()}). */
+    protected static EmbeddedAws servers() {
+        return AwsKit.sharedServers();
     }
 
     @Override
@@ -149,7 +141,7 @@ abstract class PipelineTestSupport extends CamelMainTestSupport {
 
     @AfterEach
     void noMessageWasDeletedBeforeItWasDurable() {
-        assertEquals(List.of(), audit.violations, "archive-before-delete violations");
+        assertEquals(List.of(), audit.violations(), "archive-before-delete violations");
     }
 
     protected void startConsumer() throws Exception {
@@ -157,7 +149,7 @@ abstract class PipelineTestSupport extends CamelMainTestSupport {
     }
 
     protected String queueUrl(String name) {
-        return sqs.getQueueUrl(b -> b.queueName(name)).queueUrl();
+        return AwsKit.queueUrl(sqs, name);
     }
 
     /** Sends as the reference producers do: a random MessageGroupId and MessageDeduplicationId. */
@@ -166,17 +158,12 @@ abstract class PipelineTestSupport extends CamelMainTestSupport {
     }
 
     protected String send(String body, String group) {
-        return sqs.sendMessage(b -> b.queueUrl(queueUrl(queue)).messageBody(body)
-                .messageGroupId(group).messageDeduplicationId(UUID.randomUUID().toString())).messageId();
+        return AwsKit.send(sqs, queueUrl(queue), body, group);
     }
 
     /** Visible plus in-flight messages: 0 means every message was deleted. */
     protected int messagesOnQueue(String name) {
-        Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl(name))
-                .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
-        return Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
-                + Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+        return AwsKit.messagesOn(sqs, queueUrl(name));
     }
 
     protected void awaitQueueEmpty() {
@@ -184,8 +171,7 @@ abstract class PipelineTestSupport extends CamelMainTestSupport {
     }
 
     protected List<String> keys(String prefix) {
-        return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
-                .map(S3Object::key).sorted().toList();
+        return AwsKit.keys(s3, bucket, prefix);
     }
 
     protected ResponseBytes<GetObjectResponse> object(String key) {

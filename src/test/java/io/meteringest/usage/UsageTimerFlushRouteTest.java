@@ -1,18 +1,18 @@
-package io.meteringest.ingest;
+package io.meteringest.usage;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.meteringest.testkit.Records;
+import io.meteringest.testkit.RouteTestSupport;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The usage-flush timer on its own: closed windows reach S3 with nobody asking, open ones wait. */
-class UsageTimerFlushRouteTest extends PipelineTestSupport {
+class UsageTimerFlushRouteTest extends RouteTestSupport {
 
     @Override
     protected Map<String, String> extraProperties() {
@@ -25,7 +25,7 @@ class UsageTimerFlushRouteTest extends PipelineTestSupport {
     void the_timer_writes_closed_windows_and_leaves_open_ones_for_later() throws Exception {
         long now = System.currentTimeMillis();
         // the samples' windows closed years ago; this record's window is open for a while yet
-        send(Files.readString(Path.of("samples/compute-hours.ndjson")));
+        send(Records.sampleNdjson());
         send("{\"customerId\":\"c-open\",\"meterApiName\":\"ComputeHours\",\"meterValue\":2,\"meterTimeInMillis\":" + (now + Duration.ofMinutes(10).toMillis()) + "}");
         startConsumer();
         awaitQueueEmpty();

@@ -1,17 +1,18 @@
-package io.meteringest.ingest;
+package io.meteringest.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.meteringest.ops.Operations;
+import io.meteringest.testkit.RouteTestSupport;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
-import org.junit.jupiter.api.Test;
 
 /** What redrive puts back on the ingest queue, read before any consumer takes it. */
-class RedriveRouteTest extends PipelineTestSupport {
+class RedriveRouteTest extends RouteTestSupport {
 
     private static MessageAttributeValue attribute(String value) {
         return MessageAttributeValue.builder().dataType("String").stringValue(value).build();

@@ -1,22 +1,22 @@
-package io.meteringest.ingest;
+package io.meteringest.ops;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meteringest.local.FreePort;
+import io.meteringest.testkit.Records;
+import io.meteringest.testkit.RouteTestSupport;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Health and Prometheus metrics over HTTP on the management server, as an operator or Kubernetes reads them. */
-class ObserveRouteTest extends PipelineTestSupport {
+class ObserveRouteTest extends RouteTestSupport {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final int PORT = FreePort.find();
@@ -38,8 +38,8 @@ class ObserveRouteTest extends PipelineTestSupport {
 
     @Test
     void metrics_count_messages_and_records_and_poll_the_queue() throws Exception {
-        send(Files.readString(Path.of("samples/compute-hours-array.json")));
-        send(Files.readString(Path.of("samples/compute-hours.ndjson")));
+        send(Records.sampleArray());
+        send(Records.sampleNdjson());
         send("{\"customerId\":\"c\",\"meterApiName\":\"M\",\"meterValue\":\"x\",\"meterTimeInMillis\":1}");
         await().atMost(Duration.ofSeconds(10)).until(() -> get("/observe/metrics").body().contains("meter_ingest_queue_depth 3.0"));
         startConsumer();
@@ -59,7 +59,7 @@ class ObserveRouteTest extends PipelineTestSupport {
 
     @Test
     void metrics_count_duplicates() throws Exception {
-        String ndjson = Files.readString(Path.of("samples/compute-hours.ndjson"));
+        String ndjson = Records.sampleNdjson();
         send(ndjson);
         send(ndjson); // a producer's retry as a new message: its 3 records are duplicates
         startConsumer();
@@ -76,7 +76,7 @@ class ObserveRouteTest extends PipelineTestSupport {
         int s3Port = servers().s3Port();
         servers().stopS3();
         try {
-            send(Files.readString(Path.of("samples/compute-hours.ndjson")));
+            send(Records.sampleNdjson());
             startConsumer();
             awaitQueueEmpty();
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {

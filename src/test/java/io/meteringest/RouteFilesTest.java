@@ -1,10 +1,11 @@
-package io.meteringest.ingest;
+package io.meteringest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meteringest.WorkedExample;
+import io.meteringest.testkit.Records;
+import io.meteringest.testkit.RouteTestSupport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * Loads every file in {@code routes/} (a broken one fails the context) and makes README's worked
  * example, a per-meter aggregation endpoint, on a copy of {@code routes/}, then proves records arrive there.
  */
-class RouteFilesTest extends PipelineTestSupport {
+class RouteFilesTest extends RouteTestSupport {
 
     private static final Path EDITED_ROUTES = editedCopyOfRoutes();
 
@@ -50,8 +51,7 @@ class RouteFilesTest extends PipelineTestSupport {
 
     @Test
     void a_meter_routed_to_its_own_endpoint_by_editing_the_route_files() throws Exception {
-        send("{\"customerId\":\"c\",\"meterApiName\":\"ComputeHours\",\"meterValue\":5,\"meterTimeInMillis\":1619445706909}\n"
-                + "{\"customerId\":\"c\",\"meterApiName\":\"Storage\",\"meterValue\":1,\"meterTimeInMillis\":1619445706909}");
+        send(Records.record("c", "ComputeHours", "5") + "\n" + Records.record("c", "Storage", "1"));
         startConsumer();
         awaitQueueEmpty();
         assertEquals(Map.of("usage-aggregate-compute-hours", 1L, "usage-aggregate", 1L), recordsByEndpoint());

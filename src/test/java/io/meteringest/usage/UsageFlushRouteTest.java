@@ -1,4 +1,4 @@
-package io.meteringest.ingest;
+package io.meteringest.usage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,30 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.meteringest.testkit.AdvisedRouteTestSupport;
+import io.meteringest.testkit.Records;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.model.BeanDefinition;
-import org.apache.camel.test.junit5.TestExecutionConfiguration;
 import org.junit.jupiter.api.Test;
 
 /** Flushes to S3 through the real usage routes: NDJSON + CSV rows, S3 outages, a crash between write and record. */
-class UsageFlushRouteTest extends PipelineTestSupport {
+class UsageFlushRouteTest extends AdvisedRouteTestSupport {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Override
-    public void configureTest(TestExecutionConfiguration testExecutionConfiguration) {
-        super.configureTest(testExecutionConfiguration);
-        testExecutionConfiguration.withUseAdviceWith(true);
-    }
-
     private void ingestSamples() throws Exception {
-        send(Files.readString(Path.of("samples/compute-hours-array.json")));
-        send(Files.readString(Path.of("samples/compute-hours.ndjson")));
+        send(Records.sampleArray());
+        send(Records.sampleNdjson());
         startConsumer();
         awaitQueueEmpty();
     }

@@ -1,0 +1,175 @@
+package io.meteringest.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.aws2.sqs.Sqs2Constants;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One receive becomes one unit of work: each message the consumer hands over is parked in its
+ * thread's poll, the poll goes to direct:ingest-poll when the receive is done, and then every parked
+ * exchange is handed back with its message's fate. A stand-in ingest-poll route plays the pipeline.
+ */
+class PollGateTest {
+
+    private final CamelContext context = new DefaultCamelContext();
+    private final FifoGroupGuard guard = new FifoGroupGuard(Clock.systemUTC());
+    private final PollGate gate = new PollGate(context, guard);
+    private final List<Poll> polls = new CopyOnWriteArrayList<>();
+    private final Map<String, AtomicInteger> handedBack = new ConcurrentHashMap<>();
+    private final Map<String, Exchange> parked = new ConcurrentHashMap<>();
+    /** what the stand-in ingest-poll does with a poll */
+    private volatile Consumer<Poll> pipeline = poll -> { };
+    private Endpoint endpoint;
+
+    @BeforeEach
+    void start() throws Exception {
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(PollGate.POLL_ENDPOINT).process(exchange -> {
+                    Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
+                    polls.add(poll);
+                    pipeline.accept(poll);
+                });
+            }
+        });
+        context.start();
+        endpoint = context.getEndpoint("direct:consumer");
+    }
+
+    @AfterEach
+    void stop() {
+        context.stop();
+    }
+
+    /** The consumer hands one received message to the gate; true if the gate completed it at once. */
+    private boolean receive(String messageId) {
+        Exchange exchange = new DefaultExchange(context);
+        exchange.getIn().setHeader(Sqs2Constants.MESSAGE_ID, messageId);
+        handedBack.put(messageId, new AtomicInteger());
+        parked.put(messageId, exchange);
+        return gate.process(exchange, doneSync -> handedBack.get(messageId).incrementAndGet());
+    }
+
+    @Test
+    void parks_a_receives_messages_until_the_receive_is_done_then_runs_them_as_one_poll() {
+        assertFalse(receive("m-1"), "parked, not completed");
+        assertFalse(receive("m-2"));
+        assertEquals(0, handedBack.get("m-1").get());
+        assertEquals(List.of(), polls, "nothing runs before the receive is handed out");
+
+        assertTrue(gate.begin(null, endpoint));
+        gate.commit(null, endpoint, 2);
+
+        assertEquals(1, polls.size());
+        assertEquals(List.of("m-1", "m-2"), polls.get(0).getEntries().stream().map(Poll.Entry::getMessageId).toList());
+        assertEquals(1, handedBack.get("m-1").get());
+        assertEquals(1, handedBack.get("m-2").get());
+    }
+
+    @Test
+    void hands_back_settled_messages_as_done_and_fails_the_ones_the_poll_did_not_finish() {
+        pipeline = poll -> {
+            poll.entry("m-1").moveTo(Poll.State.ACCOUNTED);
+            poll.entry("m-2").moveTo(Poll.State.DEAD_LETTERED);
+            // m-3: the pipeline never got to it
+        };
+        receive("m-1");
+        receive("m-2");
+        receive("m-3");
+
+        gate.commit(null, endpoint, 3);
+
+        assertNull(parked.get("m-1").getException());
+        assertNull(parked.get("m-2").getException());
+        assertTrue(parked.get("m-3").getException().getMessage().contains("the poll ended before this message was done"),
+                String.valueOf(parked.get("m-3").getException()));
+        assertEquals(Poll.State.FAILED, polls.get(0).entry("m-3").getState());
+        handedBack.values().forEach(count -> assertEquals(1, count.get()));
+    }
+
+    @Test
+    void a_poll_that_fails_as_a_whole_leaves_its_unaccounted_messages_for_redelivery() {
+        IllegalStateException storeDown = new IllegalStateException("usage store unreachable");
+        pipeline = poll -> {
+            poll.entry("m-1").moveTo(Poll.State.DEAD_LETTERED);
+            poll.entry("m-2").archived("raw/x/m-2");
+            throw storeDown;
+        };
+        receive("m-1");
+        receive("m-2");
+
+        gate.commit(null, endpoint, 2);
+
+        assertNull(parked.get("m-1").getException(), "dead-lettered before the failure: still deleted");
+        assertSame(storeDown, parked.get("m-2").getException());
+        assertEquals(List.of("m-1"), polls.get(0).getDeletable().stream().map(Poll.Entry::getMessageId).toList());
+    }
+
+    @Test
+    void a_failed_receive_still_settles_what_was_parked() throws Exception {
+        receive("m-1");
+        gate.rollback(null, endpoint, 0, new IllegalStateException("SQS unreachable"));
+        assertEquals(1, polls.size());
+        assertEquals(1, handedBack.get("m-1").get());
+        assertTrue(parked.get("m-1").getException() != null, "not done, so SQS redelivers it");
+    }
+
+    @Test
+    void a_receive_with_no_messages_runs_no_poll() {
+        gate.commit(null, endpoint, 0);
+        assertEquals(List.of(), polls);
+    }
+
+    @Test
+    void each_consumer_thread_has_a_poll_of_its_own() throws Exception {
+        receive("mine");
+        Thread other = new Thread(() -> receive("theirs"), "other-consumer");
+        other.start();
+        other.join();
+
+        gate.commit(null, endpoint, 1);
+
+        assertEquals(List.of("mine"), polls.get(0).getEntries().stream().map(Poll.Entry::getMessageId).toList());
+        assertEquals(0, handedBack.get("theirs").get(), "the other thread's message waits for its own receive");
+    }
+
+    @Test
+    void while_stopping_a_message_not_started_is_left_on_the_queue() {
+        Poll poll = new Poll();
+        Exchange consumed = new DefaultExchange(context);
+        consumed.getIn().setHeader(Sqs2Constants.MESSAGE_ID, "m-1");
+        poll.add(consumed, doneSync -> { });
+        Exchange step = new DefaultExchange(context);
+        step.setProperty(Poll.PROPERTY, poll);
+        step.getIn().setHeader(Sqs2Constants.MESSAGE_ID, "m-1");
+
+        assertFalse(gate.leaveIfStopping(step), "going: the message is worked on");
+        assertEquals(Poll.State.RECEIVED, poll.entry("m-1").getState());
+
+        poll.goingWhile(() -> false);
+        assertTrue(gate.leaveIfStopping(step));
+        assertEquals(Poll.State.LEFT, poll.entry("m-1").getState());
+        assertEquals(List.of(), poll.getDeletable(), "left, so not deleted: redelivered after the restart");
+    }
+}
