@@ -12,6 +12,7 @@ import io.meteringest.ingest.SourceMessageIdDeduplication;
 import io.meteringest.ops.AwsProbe;
 import io.meteringest.ops.Operations;
 import io.meteringest.record.MeterRecordCodec;
+import io.meteringest.record.RecordJson;
 import io.meteringest.record.RecordValidator;
 import io.meteringest.usage.RecordKeys;
 import io.meteringest.usage.RocksUsageStore;
@@ -60,14 +61,15 @@ public final class IngestConfiguration implements CamelConfiguration {
             throw new StartupException("ingest.store.url: cannot use the usage store at '" + required(pc, "ingest.store.url")
                     + "' (" + rootMessage(e) + "); check the URL, that the database runs, and ingest.store.user/password");
         }
-        MeterRecordCodec codec = new MeterRecordCodec();
+        // one mapper reads records and writes reports and payload pointers, so numbers round-trip
+        RecordJson json = new RecordJson();
         Registry registry = context.getRegistry();
-        registry.bind("meterRecordCodec", codec);
+        MeterRecordCodec codec = new MeterRecordCodec(json);
         registry.bind("messageValidator", new MessageValidator(codec, new RecordValidator(clock, maxFuture)));
-        registry.bind("failureReportWriter", new FailureReportWriter(codec.mapper(), clock));
+        registry.bind("failureReportWriter", new FailureReportWriter(json.mapper(), clock));
         registry.bind("s3Keys", new S3Keys());
         registry.bind("batchDelete", new BatchDelete(context, required(pc, "ingest.queue")));
-        registry.bind("extendedPayloads", new ExtendedPayloads(context, codec.mapper()));
+        registry.bind("extendedPayloads", new ExtendedPayloads(context, json.mapper()));
         FifoGroupGuard guard = new FifoGroupGuard(clock);
         registry.bind("fifoGroupGuard", guard);
         registry.bind("pollGate", new PollGate(context, guard));
