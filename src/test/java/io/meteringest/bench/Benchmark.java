@@ -55,8 +55,10 @@ public final class Benchmark {
 
     private static final Pattern DONE = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .* message (\\S+) done: ");
     private static final Path JAR = Path.of("target", "meter-ingest.jar");
-    /** the JVM options of README's run command ({@code -Dbench.app-jvm-options} to try others); the SDK loops get the same */
-    static final String APP_JVM_OPTIONS = System.getProperty("bench.app-jvm-options", "-Xmx256m -XX:+UseSerialGC");
+    /** the JVM options of README's run command ({@code -Dbench.app-jvm-options} to try others) */
+    static final String APP_JVM_OPTIONS = System.getProperty("bench.app-jvm-options", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    /** the SDK loops' JVM: the same heap and GC, with the full JIT (C1 only helps a process with much code, not a loop) */
+    static final String SDK_JVM_OPTIONS = "-Xmx256m -XX:+UseSerialGC";
     /** the servers' JVM, the same in every run */
     static final String SERVER_JVM_OPTIONS = "-Xmx2g";
     private static final int[] SWEEP = {1, 2, 4, 8};
@@ -339,7 +341,7 @@ public final class Benchmark {
         int total = workload.messages().size();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(APP_JVM_OPTIONS.split(" ")).stream().filter(x -> !x.isBlank()).toList());
+        command.addAll(List.of(SDK_JVM_OPTIONS.split(" ")).stream().filter(x -> !x.isBlank()).toList());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), SdkLoop.class.getName(), mode, String.valueOf(loops),
                 String.valueOf(aws.sqsEndpoint().getPort()), String.valueOf(aws.s3Endpoint().getPort()), url, "bench-ceiling",
                 String.valueOf(total)));
@@ -476,7 +478,7 @@ public final class Benchmark {
         out.append(String.format("%nmeter-ingest benchmark: %d cores, Java %s, %d consumer(s); meter-ingest and the SDK loops in JVMs"
                         + " '%s', the servers in one JVM '%s'; medians of %d interleaved repeats; msgs/s from the first delete"
                         + " until exit (meter-ingest: SIGTERM when the queue is empty, final flush included)%n%n",
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), consumers, APP_JVM_OPTIONS,
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), consumers, APP_JVM_OPTIONS + " (SDK loops: " + SDK_JVM_OPTIONS + ")",
                 SERVER_JVM_OPTIONS, repeats));
         out.append("| workload | system | msgs/s | records/s | ratio to ceiling | target | msgs/s from launch | launch to first delete s"
                 + " | CPU s per 100k records | peak RSS MiB | p50 / p99 ms | SQS calls/msg | S3 PUTs/msg |\n");
