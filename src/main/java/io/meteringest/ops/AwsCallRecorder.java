@@ -2,11 +2,8 @@ package io.meteringest.ops;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.io.FileOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
@@ -21,15 +18,16 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 public final class AwsCallRecorder implements ExecutionInterceptor {
 
     private static final String FILE = System.getProperty("ingest.audit.aws-calls-file", "");
-    // opened once: an open, append and close per call cost the benchmark 0.5 s of lock waits on A
-    private static final FileChannel OUT = open(FILE);
+    // opened once: an open, append and close per call cost the benchmark 0.5 s of lock waits on A.
+    // A stream, not a FileChannel: an interrupted caller (the SDK's attempt timeout) would close a channel for every thread
+    private static final FileOutputStream OUT = open(FILE);
 
-    private static FileChannel open(String file) {
+    private static FileOutputStream open(String file) {
         if (file.isEmpty()) {
             return null;
         }
         try {
-            return FileChannel.open(Path.of(file), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            return new FileOutputStream(file, true);
         } catch (IOException e) {
             throw new UncheckedIOException("ingest.audit.aws-calls-file: cannot write " + file, e);
         }
@@ -43,8 +41,8 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
         String call = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME) + ":"
                 + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME) + "\n";
         try {
-            // one write per line: an append is atomic, so lines of concurrent calls do not interleave
-            OUT.write(ByteBuffer.wrap(call.getBytes(StandardCharsets.UTF_8)));
+            // one write per line in append mode: lines of concurrent calls do not interleave
+            OUT.write(call.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -57,7 +57,7 @@ public final class Benchmark {
     private static final Path JAR = Path.of("target", "meter-ingest.jar");
     /** the JVM options of README's run command ({@code -Dbench.app-jvm-options} to try others) */
     static final String APP_JVM_OPTIONS = System.getProperty("bench.app-jvm-options", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
-    /** the SDK loops' JVM: the same heap and GC, with the full JIT (C1 only helps a process with much code, not a loop) */
+    /** the SDK loops' JVM: the same heap and GC, and the full JIT, as in the runs before meter-ingest shipped C1 only */
     static final String SDK_JVM_OPTIONS = "-Xmx256m -XX:+UseSerialGC";
     /** the servers' JVM, the same in every run */
     static final String SERVER_JVM_OPTIONS = "-Xmx2g";
