@@ -1,5 +1,6 @@
 package io.meteringest.ingest;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProcessor;
 import org.apache.camel.CamelContext;
@@ -37,6 +38,9 @@ public final class PollGate extends AsyncProcessorSupport implements AsyncProces
     private final FifoGroupGuard guard;
     private final DefaultPollingConsumerPollStrategy camelDefault = new DefaultPollingConsumerPollStrategy();
     private final ThreadLocal<Poll> current = new ThreadLocal<>();
+    /** receives begun and not yet handed out (a long poll in flight counts) */
+    private final AtomicInteger receiving = new AtomicInteger();
+    private volatile boolean stopping;
     private volatile ProducerTemplate template;
 
     public PollGate(CamelContext context, FifoGroupGuard guard) {
@@ -56,23 +60,67 @@ public final class PollGate extends AsyncProcessorSupport implements AsyncProces
         return false;
     }
 
+    /** No new receive once {@link #stopReceiving} was called. */
     @Override
     public boolean begin(Consumer consumer, Endpoint endpoint) {
+        receiving.incrementAndGet();
+        if (stopping) {
+            receiving.decrementAndGet();
+            return false;
+        }
         return camelDefault.begin(consumer, endpoint);
     }
 
     /** The receive is handed out: work the poll through, then settle each message's exchange. */
     @Override
     public void commit(Consumer consumer, Endpoint endpoint, int polledMessages) {
-        runPoll(consumer);
-        camelDefault.commit(consumer, endpoint, polledMessages);
+        try {
+            runPoll(consumer);
+            camelDefault.commit(consumer, endpoint, polledMessages);
+        } finally {
+            received();
+        }
     }
 
     /** The receive failed (SQS unreachable): whatever was parked still gets its fate, then Camel's usual handling. */
     @Override
     public boolean rollback(Consumer consumer, Endpoint endpoint, int retryCounter, Exception e) throws Exception {
-        runPoll(consumer);
-        return camelDefault.rollback(consumer, endpoint, retryCounter, e);
+        try {
+            runPoll(consumer);
+            return camelDefault.rollback(consumer, endpoint, retryCounter, e);
+        } finally {
+            received();
+        }
+    }
+
+    /**
+     * Graceful stop, before the consumer's route is stopped: no new receive starts, the message in
+     * work finishes and the rest of its poll stays on the queue (as when Camel stops the consumer), and
+     * this returns once no receive is in flight, or after {@code timeoutMillis}. Why: Camel's shutdown
+     * counts a consumer that is polling as one pending exchange and looks again once a second, so an
+     * idle long poll (and the next one the scheduler starts meanwhile) held SIGTERM for ~3 s.
+     */
+    public boolean stopReceiving(long timeoutMillis) throws InterruptedException {
+        stopping = true;
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        synchronized (receiving) {
+            while (receiving.get() > 0) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    return false;
+                }
+                receiving.wait(Math.min(left, 50));
+            }
+        }
+        return true;
+    }
+
+    private void received() {
+        if (receiving.decrementAndGet() == 0 && stopping) {
+            synchronized (receiving) {
+                receiving.notifyAll();
+            }
+        }
     }
 
     /**
@@ -98,9 +146,9 @@ public final class PollGate extends AsyncProcessorSupport implements AsyncProces
         if (poll == null || poll.isEmpty()) {
             return;
         }
-        if (consumer instanceof org.apache.camel.support.ScheduledBatchPollingConsumer batch) {
-            poll.goingWhile(batch::isBatchAllowed);
-        }
+        java.util.function.BooleanSupplier allowed =
+                consumer instanceof org.apache.camel.support.ScheduledBatchPollingConsumer batch ? batch::isBatchAllowed : () -> true;
+        poll.goingWhile(() -> !stopping && allowed.getAsBoolean());
         Exception failure = null;
         try {
             failure = template().send(POLL_ENDPOINT, exchange -> exchange.setProperty(Poll.PROPERTY, poll)).getException();

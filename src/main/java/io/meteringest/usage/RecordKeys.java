@@ -21,6 +21,14 @@ public final class RecordKeys {
     public enum DedupMode { CONTENT, UNIQUE_ID }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** one per thread: no provider lookup per key */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    });
     private final DedupMode mode;
 
     public RecordKeys(DedupMode mode) {
@@ -50,6 +58,11 @@ public final class RecordKeys {
 
     /** The dedup key as 16 bytes (the first 128 bits of the same SHA-256), or null as above: the store's form. */
     public byte[] dedupDigest(MeterRecord record) {
+        return dedupDigest(record, dimensionsJson(record.dimensions()));
+    }
+
+    /** As {@link #dedupDigest(MeterRecord)}, with the record's {@link #dimensionsJson} already made. */
+    public byte[] dedupDigest(MeterRecord record, String dimensionsJson) {
         if (record.uniqueId() != null) {
             return java.util.Arrays.copyOf(digest("u", record.uniqueId()), 16);
         }
@@ -57,7 +70,7 @@ public final class RecordKeys {
             return null;
         }
         return java.util.Arrays.copyOf(digest("c", record.customerId(), record.meterApiName(), canonical(record.meterValue()),
-                Long.toString(record.meterTimeInMillis()), dimensionsJson(record.dimensions())), 16);
+                Long.toString(record.meterTimeInMillis()), dimensionsJson), 16);
     }
 
     /** The row key as 16 bytes (first 128 bits of its SHA-256). */
@@ -89,19 +102,15 @@ public final class RecordKeys {
     }
 
     private static byte[] digest(String kind, String... parts) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(kind.getBytes(StandardCharsets.UTF_8));
-            for (String part : parts) {
-                // length-prefixed, so ("ab","c") and ("a","bc") differ
-                byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
-                digest.update(Integer.toString(bytes.length).getBytes(StandardCharsets.US_ASCII));
-                digest.update((byte) ':');
-                digest.update(bytes);
-            }
-            return digest.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        MessageDigest digest = SHA_256.get();
+        digest.update(kind.getBytes(StandardCharsets.UTF_8));
+        for (String part : parts) {
+            // length-prefixed, so ("ab","c") and ("a","bc") differ
+            byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+            digest.update(Integer.toString(bytes.length).getBytes(StandardCharsets.US_ASCII));
+            digest.update((byte) ':');
+            digest.update(bytes);
         }
+        return digest.digest(); // digest() also resets it for the thread's next key
     }
 }

@@ -18,7 +18,10 @@ public record UsageRow(String customerId, String meterApiName, String dimensions
 
     /** A row of one record. */
     static UsageRow of(io.meteringest.record.MeterRecord record, Windows windows) {
-        String dims = RecordKeys.dimensionsJson(record.dimensions());
+        return of(record, RecordKeys.dimensionsJson(record.dimensions()), windows);
+    }
+
+    static UsageRow of(io.meteringest.record.MeterRecord record, String dims, Windows windows) {
         return new UsageRow(record.customerId(), record.meterApiName(), dims, windows.start(record.meterTimeInMillis()),
                 windows.end(record.meterTimeInMillis()), record.meterValue(), 1, record.meterValue(), record.meterValue());
     }

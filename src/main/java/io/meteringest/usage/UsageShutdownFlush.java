@@ -1,5 +1,6 @@
 package io.meteringest.usage;
 
+import io.meteringest.ingest.PollGate;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.main.BaseMainSupport;
@@ -8,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * On graceful shutdown: stop consuming (in-flight messages finish), then flush every open window to
+ * On graceful shutdown: stop receiving and consuming (in-flight messages finish), then flush every open window to
  * S3 through {@code usage-flush-all}, while the rest of Camel is still running.
  */
 public final class UsageShutdownFlush extends MainListenerSupport {
@@ -22,7 +23,16 @@ public final class UsageShutdownFlush extends MainListenerSupport {
             return;
         }
         try {
+            PollGate gate = context.getRegistry().lookupByNameAndType("pollGate", PollGate.class);
+            if (gate != null) {
+                // then stopping the route finds nothing in flight and takes milliseconds
+                gate.stopReceiving(context.getShutdownStrategy().getTimeUnit().toMillis(context.getShutdownStrategy().getTimeout()));
+            }
             context.getRouteController().stopRoute("ingest-consume");
+            // a timer flush in progress finishes first, so the flushes it closed are not written twice
+            if (context.getRoute("usage-flush") != null) {
+                context.getRouteController().stopRoute("usage-flush");
+            }
             try (ProducerTemplate template = context.createProducerTemplate()) {
                 template.sendBody("direct:usage-flush-all", null);
             }

@@ -20,14 +20,18 @@ record Workload(String name, String description, List<Message> messages, int rec
         return messages.stream().mapToLong(m -> m.body().getBytes(StandardCharsets.UTF_8).length).sum();
     }
 
+    /** {@code -Dbench.scale=N}: A and B with N times their messages (a longer run: steady state, JIT warmed up) */
+    static final int SCALE = Integer.getInteger("bench.scale", 1);
+
     /** (A) 2,000 messages x 100 NDJSON records over 100 groups. */
     static Workload a(long seed) {
-        return generate("A", "2,000 msgs x 100 NDJSON records, 100 groups", seed, 2_000, 100, 100, 0);
+        return generate("A", String.format("%,d msgs x 100 NDJSON records, 100 groups", 2_000 * SCALE), seed, 2_000 * SCALE,
+                100, 100, 0);
     }
 
     /** (B) 5,000 messages x 1 record, a random group each (as the reference producers send). */
     static Workload b(long seed) {
-        return generate("B", "5,000 msgs x 1 record", seed, 5_000, 1, 0, 0);
+        return generate("B", String.format("%,d msgs x 1 record", 5_000 * SCALE), seed, 5_000 * SCALE, 1, 0, 0);
     }
 
     /**

@@ -172,4 +172,36 @@ class PollGateTest {
         assertEquals(Poll.State.LEFT, poll.entry("m-1").getState());
         assertEquals(List.of(), poll.getDeletable(), "left, so not deleted: redelivered after the restart");
     }
+
+    @Test
+    void once_receiving_stops_no_receive_begins_and_the_one_in_flight_is_waited_for() throws Exception {
+        assertTrue(gate.begin(null, endpoint), "a long poll is in flight");
+        assertFalse(gate.stopReceiving(0), "not idle while a receive is in flight");
+        assertFalse(gate.begin(null, endpoint), "no new receive once stopping");
+
+        java.util.concurrent.CompletableFuture<Boolean> stopped = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return gate.stopReceiving(60_000);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        gate.commit(null, endpoint, 0);
+
+        assertTrue(stopped.get(30, java.util.concurrent.TimeUnit.SECONDS), "returns once the receive is handed out");
+        assertTrue(gate.stopReceiving(0));
+    }
+
+    @Test
+    void a_receive_handed_out_after_receiving_stopped_finishes_no_message_it_did_not_start() throws Exception {
+        List<Boolean> going = new CopyOnWriteArrayList<>();
+        pipeline = poll -> going.add(poll.isGoing());
+        assertTrue(gate.begin(null, endpoint));
+        receive("m-1");
+        assertFalse(gate.stopReceiving(0));
+
+        gate.commit(null, endpoint, 1);
+
+        assertEquals(List.of(false), going, "ingest-poll sees the poll as stopping, so leaveIfStopping leaves m-1");
+    }
 }
