@@ -32,6 +32,19 @@ public final class MessageValidator {
         return validate(codec.split(body));
     }
 
+    /** The message's accepted records, one element per meter: the exchanges ingest-validate sends to usage-route. */
+    public java.util.List<io.meteringest.usage.MeterRecords> acceptedByMeter(MessageOutcome outcome) {
+        return outcome.getAcceptedByMeter();
+    }
+
+    public int accepted(MessageOutcome outcome) {
+        return outcome.getAccepted();
+    }
+
+    public int rejected(MessageOutcome outcome) {
+        return outcome.getRejected();
+    }
+
     /** An Extended Client payload, read as a stream. */
     public MessageOutcome validate(File body) throws IOException {
         return validate(codec.split(body));

@@ -43,6 +43,19 @@ public final class PollOutcomes implements AggregationStrategy {
         poll.in(Poll.State.STAGED).forEach(e -> e.moveTo(Poll.State.ACCOUNTED));
     }
 
+    /** The poll's accounted messages that had been accounted before (redeliveries): totals unchanged. */
+    public java.util.List<Poll.Entry> accountedBefore(Exchange exchange) {
+        return exchange.getProperty(Poll.PROPERTY, Poll.class).getAccounted().stream()
+                .filter(e -> e.getAccounting() != null && e.getAccounting().alreadyAccounted()).toList();
+    }
+
+    /** One log line per accounted message of the poll (ingest-poll logs each after the delete). */
+    public java.util.List<String> doneLines(Exchange exchange) {
+        return exchange.getProperty(Poll.PROPERTY, Poll.class).getAccounted().stream().map(e -> "message " + e.getMessageId()
+                + " done: " + e.getOutcome().getAccepted() + " accepted (" + e.getAccounting().duplicates() + " duplicate), "
+                + e.getOutcome().getRejected() + " rejected, raw at " + e.getRawKey()).toList();
+    }
+
     @Override
     public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
         Exception failure = newExchange.getException();

@@ -312,8 +312,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
                 rows.add(OpenRow.readRow(it.value()));
             }
         }
-        rows.sort(Comparator.comparing(UsageRow::customerId).thenComparing(UsageRow::meterApiName)
-                .thenComparing(UsageRow::dimensionsJson).thenComparingLong(UsageRow::windowStart));
+        rows.sort(UsageRow.ORDER);
         return rows;
     }
 
@@ -401,8 +400,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
                 rows.add(OpenRow.read(it.value()).row());
             }
         }
-        rows.sort(Comparator.comparing(UsageRow::customerId).thenComparing(UsageRow::meterApiName)
-                .thenComparing(UsageRow::dimensionsJson).thenComparingLong(UsageRow::windowStart));
+        rows.sort(UsageRow.ORDER);
         return rows;
     }
 

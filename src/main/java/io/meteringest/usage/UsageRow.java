@@ -10,6 +10,22 @@ import java.math.BigDecimal;
 public record UsageRow(String customerId, String meterApiName, String dimensionsJson, long windowStart,
                        long windowEnd, BigDecimal sum, long count, BigDecimal min, BigDecimal max) {
 
+    /**
+     * The order of a flush's rows (the SQL store's ORDER BY): customer, meter, dimensions, window.
+     * Written out rather than chained from key extractors: sorting a 100k-row flush that way was 5% of
+     * the CPU of a run of workload A.
+     */
+    static final java.util.Comparator<UsageRow> ORDER = (a, b) -> {
+        int c = a.customerId.compareTo(b.customerId);
+        if (c == 0) {
+            c = a.meterApiName.compareTo(b.meterApiName);
+        }
+        if (c == 0) {
+            c = a.dimensionsJson.compareTo(b.dimensionsJson);
+        }
+        return c != 0 ? c : Long.compare(a.windowStart, b.windowStart);
+    };
+
     /** The same key's figures added up. */
     static UsageRow plus(UsageRow a, UsageRow b) {
         return new UsageRow(a.customerId(), a.meterApiName(), a.dimensionsJson(), a.windowStart(), a.windowEnd(),

@@ -57,6 +57,17 @@ class MessageValidatorTest {
     }
 
     @Test
+    void the_route_reads_the_counts_and_the_meter_groups_through_the_validator() throws Exception {
+        MessageOutcome outcome = validator.validate(Records.record("c-1", "Storage", "1") + "\n" + "not json\n"
+                + Records.record("c-2", "ComputeHours", "2") + "\n");
+
+        assertEquals(2, validator.accepted(outcome));
+        assertEquals(1, validator.rejected(outcome));
+        assertEquals(List.of("Storage", "ComputeHours"),
+                validator.acceptedByMeter(outcome).stream().map(MeterRecords::getMeterApiName).toList());
+    }
+
+    @Test
     void an_empty_array_gives_an_empty_outcome_to_test() throws Exception {
         MessageOutcome outcome = validator.validate("[]".getBytes(StandardCharsets.UTF_8));
 

@@ -166,4 +166,54 @@ class PollOutcomesTest {
         assertEquals(List.of("m-1"), replay.getAccounted().stream().map(Poll.Entry::getMessageId).toList());
         assertEquals("raw/2021/04/26/14/m-1", replay.entry("m-1").getRawKey());
     }
+
+    /** A real store accounts the poll, as usage-account does; the second poll redelivers m-1. */
+    @Test
+    void one_done_line_per_accounted_message_and_the_redelivered_ones_listed_apart(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path folder) throws Exception {
+        MessageValidator validator = new MessageValidator(new io.meteringest.record.MeterRecordCodec(),
+                new io.meteringest.record.RecordValidator(java.time.Clock.systemUTC(), java.time.Duration.ofHours(1)));
+        io.meteringest.usage.Windows windows = io.meteringest.usage.Windows.of("window", java.time.Duration.ofMinutes(1),
+                "grace", java.time.Duration.ofSeconds(30));
+        try (io.meteringest.usage.RocksUsageStore store = new io.meteringest.usage.RocksUsageStore(folder,
+                new io.meteringest.usage.RecordKeys(io.meteringest.usage.RecordKeys.DedupMode.CONTENT), windows,
+                java.time.Duration.ofDays(14), java.time.Clock.systemUTC())) {
+            store.createSchema();
+            for (String id : List.of("m-1", "m-2")) {
+                received(id);
+                Exchange exchange = archivedStep(id);
+                MessageOutcome outcome = validator.validate(io.meteringest.testkit.Records.record("c-" + id) + "\nnot json\n");
+                UsageBatch batch = new UsageBatch(id);
+                outcome.getAcceptedByMeter().forEach(group -> batch.addAll(group.getRecords()));
+                exchange.setProperty(PollOutcomes.OUTCOME, outcome);
+                exchange.setProperty(PollOutcomes.USAGE_BATCH, batch);
+                outcomes.staged(exchange);
+            }
+            store.account(poll.getStagedBatches());
+            outcomes.accounted(step("m-1"));
+
+            assertEquals(List.of("message m-1 done: 1 accepted (0 duplicate), 1 rejected, raw at raw/2021/04/26/14/m-1",
+                    "message m-2 done: 1 accepted (0 duplicate), 1 rejected, raw at raw/2021/04/26/14/m-2"),
+                    outcomes.doneLines(step("m-1")));
+            assertEquals(List.of(), outcomes.accountedBefore(step("m-1")));
+
+            Poll again = new Poll();
+            Exchange consumed = new DefaultExchange(context);
+            consumed.getIn().setHeader(Sqs2Constants.MESSAGE_ID, "m-1");
+            again.add(consumed, doneSync -> { });
+            Exchange redelivered = new DefaultExchange(context);
+            redelivered.setProperty(Poll.PROPERTY, again);
+            redelivered.getIn().setHeader(Sqs2Constants.MESSAGE_ID, "m-1");
+            redelivered.setProperty(PollOutcomes.RAW_KEY, "raw/2021/04/26/14/m-1");
+            outcomes.archived(redelivered);
+            UsageBatch batch = new UsageBatch("m-1");
+            redelivered.setProperty(PollOutcomes.OUTCOME, new MessageOutcome());
+            redelivered.setProperty(PollOutcomes.USAGE_BATCH, batch);
+            outcomes.staged(redelivered);
+            store.account(again.getStagedBatches());
+            outcomes.accounted(redelivered);
+
+            assertEquals(List.of("m-1"), outcomes.accountedBefore(redelivered).stream().map(Poll.Entry::getMessageId).toList());
+        }
+    }
 }
