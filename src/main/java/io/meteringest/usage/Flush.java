@@ -3,7 +3,9 @@ package io.meteringest.usage;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -24,7 +26,10 @@ public record Flush(String id, long createdAt, List<UsageRow> rows) {
     }
 
     public List<UsageCsvRow> csvRows() {
-        return rows.stream().map(UsageCsvRow::of).collect(Collectors.toList());
+        // a flush has many rows and few distinct dimension sets: each is turned into k=v;k=v once
+        Map<String, String> keyValues = new HashMap<>();
+        return rows.stream().map(row -> UsageCsvRow.of(row, keyValues.computeIfAbsent(row.dimensionsJson(), UsageCsvRow::keyValues)))
+                .collect(Collectors.toList());
     }
 
     public int size() {

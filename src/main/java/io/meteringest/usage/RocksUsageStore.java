@@ -1,10 +1,6 @@
 package io.meteringest.usage;
 
 import io.meteringest.record.MeterRecord;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -56,7 +51,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code meta}: entries per day, so pruning can say how much it forgot.</li>
  * </ul>
  * Memory is bounded by settings (block cache and memtables share one cache), not by the key count.
- * One writer at a time (a poll's lookups and its write are one critical section).
+ * One writer at a time: {@code account} (a poll's lookups and its write), {@code closeWindows},
+ * {@code markWritten} and {@code prune} are each one critical section. The readers of the outbox and
+ * of open rows ({@code pendingFlushes}, {@code openRows}, {@code flushLagMillis}) take no lock, so
+ * writing a 100k-row flush to S3 does not hold up the polls' commits (it held them for ~3 s on A): a
+ * RocksDB iterator reads one consistent snapshot, and a flush's rows never change once written.
  */
 public final class RocksUsageStore implements UsageStore, AutoCloseable {
 
@@ -85,8 +84,9 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     private final WriteOptions synced = new WriteOptions().setSync(true);
     private DBOptions dbOptions;
     private ColumnFamilyOptions cfOptions;
-    private RocksDB db;
-    private final Map<String, ColumnFamilyHandle> families = new TreeMap<>();
+    private volatile RocksDB db;
+    /** sorted by name (days in order); concurrent, since the unlocked readers look up families too */
+    private final Map<String, ColumnFamilyHandle> families = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     public RocksUsageStore(Path folder, RecordKeys keys, Windows windows, Duration retention, Clock clock) {
         this.folder = folder.toAbsolutePath();
@@ -266,8 +266,10 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
                 if (!all && ByteBuffer.wrap(key).getLong() > closedBefore) {
                     break;
                 }
+                // the open row's bytes without its openedAt: no decoding
+                byte[] open = it.value();
                 write.put(fixed("flush-rows"), concat(prefix, Arrays.copyOfRange(key, 8, key.length)),
-                        OpenRow.rowBytes(OpenRow.read(it.value()).row()));
+                        Arrays.copyOf(open, open.length - 8));
                 write.delete(fixed("open"), key);
                 rows++;
             }
@@ -284,7 +286,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     }
 
     @Override
-    public synchronized List<Flush> pendingFlushes() {
+    public List<Flush> pendingFlushes() {
         List<Flush> pending = new ArrayList<>();
         try (RocksIterator flushes = db.newIterator(fixed("flushes"))) {
             for (flushes.seekToFirst(); flushes.isValid(); flushes.next()) {
@@ -370,14 +372,15 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     }
 
     @Override
-    public synchronized long flushLagMillis() {
+    public long flushLagMillis() {
         long now = clock.millis();
         long oldest = now;
         long closedBefore = windows.closedBefore(now);
         try (RocksIterator it = db.newIterator(fixed("open"))) {
             for (it.seekToFirst(); it.isValid() && ByteBuffer.wrap(it.key()).getLong() <= closedBefore; it.next()) {
-                OpenRow open = OpenRow.read(it.value());
-                oldest = Math.min(oldest, Math.max(open.row().windowEnd() + windows.graceMillis(), open.openedAt()));
+                long windowEnd = ByteBuffer.wrap(it.key()).getLong();
+                byte[] open = it.value();
+                oldest = Math.min(oldest, Math.max(windowEnd + windows.graceMillis(), OpenRow.openedAt(open)));
             }
         }
         try (RocksIterator flushes = db.newIterator(fixed("flushes"))) {
@@ -393,7 +396,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     }
 
     @Override
-    public synchronized List<UsageRow> openRows() {
+    public List<UsageRow> openRows() {
         List<UsageRow> rows = new ArrayList<>();
         try (RocksIterator it = db.newIterator(fixed("open"))) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
@@ -519,44 +522,45 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
         }
 
         static OpenRow read(byte[] bytes) {
-            UsageRow row = readRow(bytes);
-            return new OpenRow(row, ByteBuffer.wrap(bytes, bytes.length - 8, 8).getLong());
+            return new OpenRow(readRow(bytes), openedAt(bytes));
         }
 
+        static long openedAt(byte[] bytes) {
+            return ByteBuffer.wrap(bytes, bytes.length - 8, 8).getLong();
+        }
+
+        /** Six length-prefixed UTF-8 texts, then windowStart, windowEnd and count (the row after it is ignored). */
         static byte[] rowBytes(UsageRow row) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                for (String text : new String[] {row.customerId(), row.meterApiName(), row.dimensionsJson(),
-                        row.sum().toString(), row.min().toString(), row.max().toString()}) {
-                    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-                    out.writeInt(utf8.length);
-                    out.write(utf8);
-                }
-                out.writeLong(row.windowStart());
-                out.writeLong(row.windowEnd());
-                out.writeLong(row.count());
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
+            byte[][] texts = {utf8(row.customerId()), utf8(row.meterApiName()), utf8(row.dimensionsJson()),
+                    utf8(row.sum().toString()), utf8(row.min().toString()), utf8(row.max().toString())};
+            int size = 24;
+            for (byte[] text : texts) {
+                size += 4 + text.length;
             }
-            return bytes.toByteArray();
+            ByteBuffer out = ByteBuffer.allocate(size);
+            for (byte[] text : texts) {
+                out.putInt(text.length).put(text);
+            }
+            return out.putLong(row.windowStart()).putLong(row.windowEnd()).putLong(row.count()).array();
         }
 
         static UsageRow readRow(byte[] bytes) {
-            try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
-                String[] text = new String[6];
-                for (int i = 0; i < text.length; i++) {
-                    byte[] utf8 = new byte[in.readInt()];
-                    in.readFully(utf8);
-                    text[i] = new String(utf8, StandardCharsets.UTF_8);
-                }
-                long windowStart = in.readLong();
-                long windowEnd = in.readLong();
-                long count = in.readLong();
-                return new UsageRow(text[0], text[1], text[2], windowStart, windowEnd, new BigDecimal(text[3]), count,
-                        new BigDecimal(text[4]), new BigDecimal(text[5]));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            String[] text = new String[6];
+            for (int i = 0; i < text.length; i++) {
+                int length = in.getInt();
+                text[i] = new String(bytes, in.position(), length, StandardCharsets.UTF_8);
+                in.position(in.position() + length);
             }
+            long windowStart = in.getLong();
+            long windowEnd = in.getLong();
+            long count = in.getLong();
+            return new UsageRow(text[0], text[1], text[2], windowStart, windowEnd, new BigDecimal(text[3]), count,
+                    new BigDecimal(text[4]), new BigDecimal(text[5]));
+        }
+
+        private static byte[] utf8(String text) {
+            return text.getBytes(StandardCharsets.UTF_8);
         }
     }
 }

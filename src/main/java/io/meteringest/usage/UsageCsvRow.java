@@ -36,11 +36,12 @@ public class UsageCsvRow {
     @DataField(pos = 9, columnName = "max")
     private String max;
 
-    public static UsageCsvRow of(UsageRow row) {
+    /** {@code keyValues}: the row's dimensions as {@link #keyValues} makes them. */
+    static UsageCsvRow of(UsageRow row, String keyValues) {
         UsageCsvRow csv = new UsageCsvRow();
         csv.customerId = row.customerId();
         csv.meterApiName = row.meterApiName();
-        csv.dimensions = keyValues(row.dimensionsJson());
+        csv.dimensions = keyValues;
         csv.windowStart = row.windowStart();
         csv.windowEnd = row.windowEnd();
         csv.sum = row.sum().toPlainString();
