@@ -16,6 +16,7 @@ import io.meteringest.record.RecordJson;
 import io.meteringest.record.RecordValidator;
 import io.meteringest.usage.RecordKeys;
 import io.meteringest.usage.RocksUsageStore;
+import io.meteringest.usage.PostgresUsageStore;
 import io.meteringest.usage.SqlUsageStore;
 import io.meteringest.usage.UsageAccounting;
 import io.meteringest.usage.UsageFormat;
@@ -57,6 +58,8 @@ public final class IngestConfiguration implements CamelConfiguration {
         UsageStore store = store(context, pc, keys, windows, clock);
         try {
             store.createSchema();
+        } catch (StartupException e) {
+            throw e;
         } catch (Exception e) {
             throw new StartupException("ingest.store.url: cannot use the usage store at '" + required(pc, "ingest.store.url")
                     + "' (" + rootMessage(e) + "); check the URL, that the database runs, and ingest.store.user/password");
@@ -134,7 +137,7 @@ public final class IngestConfiguration implements CamelConfiguration {
                 .findFirst().map(v -> Boolean.parseBoolean(v.trim())).orElse(false);
     }
 
-    /** {@code rocksdb:<folder>}: the single-instance store; {@code jdbc:...}: H2 or PostgreSQL. */
+    /** {@code rocksdb:<folder>}: the single-instance store; {@code jdbc:postgresql:...}: shared; other {@code jdbc:...}: H2. */
     private static UsageStore store(CamelContext context, PropertiesComponent pc, RecordKeys keys, Windows windows, Clock clock) {
         String url = required(pc, "ingest.store.url");
         Duration retention = duration(pc, "ingest.dedup.retention");
@@ -158,7 +161,9 @@ public final class IngestConfiguration implements CamelConfiguration {
         if (!url.startsWith("jdbc:")) {
             throw new StartupException("ingest.store.url: '" + url + "' is neither rocksdb:<folder> nor a jdbc: URL");
         }
-        return new SqlUsageStore(dataSource(context, pc), keys, windows, retention, clock);
+        return url.startsWith("jdbc:postgresql:")
+                ? new PostgresUsageStore(dataSource(context, pc), keys, windows, retention, clock)
+                : new SqlUsageStore(dataSource(context, pc), keys, windows, retention, clock);
     }
 
     /** A pooled connection to ingest.store.url, closed when Camel stops; one line if it cannot connect. */

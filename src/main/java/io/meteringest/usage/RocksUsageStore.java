@@ -223,16 +223,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
                 addToOpenRows(write, deltas, now);
                 db.write(synced, write);
             }
-            int accounted = 0;
-            int duplicates = 0;
-            boolean allBefore = true;
-            for (int i = 0; i < batches.size(); i++) {
-                batches.get(i).accounted(results.get(i));
-                accounted += results.get(i).accounted();
-                duplicates += results.get(i).duplicates();
-                allBefore &= results.get(i).alreadyAccounted();
-            }
-            return new Accounting(allBefore, accounted, duplicates);
+            return UsageBatch.accounted(batches, results);
         } catch (RocksDBException e) {
             throw new IllegalStateException("usage store unavailable: " + e.getMessage(), e);
         }

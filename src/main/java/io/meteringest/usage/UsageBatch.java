@@ -55,4 +55,19 @@ public final class UsageBatch {
     void accounted(UsageStore.Accounting result) {
         accounting = result;
     }
+
+    /** Hands each batch its result; the poll's total (accounted before only if all of them were). */
+    static UsageStore.Accounting accounted(List<UsageBatch> batches, List<UsageStore.Accounting> results) {
+        int accounted = 0;
+        int duplicates = 0;
+        boolean allBefore = true;
+        for (int i = 0; i < batches.size(); i++) {
+            UsageStore.Accounting result = results.get(i);
+            batches.get(i).accounted(result);
+            accounted += result.accounted();
+            duplicates += result.duplicates();
+            allBefore &= result.alreadyAccounted();
+        }
+        return new UsageStore.Accounting(allBefore, accounted, duplicates);
+    }
 }

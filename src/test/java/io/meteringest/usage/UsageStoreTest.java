@@ -70,8 +70,9 @@ class UsageStoreTest {
                 ? StoreDatabases.pool(url, StoreDatabases.POSTGRES_USER, StoreDatabases.POSTGRES_PASSWORD)
                 : StoreDatabases.pool(url, null, null);
         pools.add(pool);
-        UsageStore store = new SqlUsageStore(pool, new RecordKeys(mode),
-                new Windows(60_000, 30_000), Duration.ofDays(14), clock);
+        UsageStore store = database.equals("postgresql")
+                ? new PostgresUsageStore(pool, new RecordKeys(mode), new Windows(60_000, 30_000), Duration.ofDays(14), clock)
+                : new SqlUsageStore(pool, new RecordKeys(mode), new Windows(60_000, 30_000), Duration.ofDays(14), clock);
         store.createSchema();
         return store;
     }
