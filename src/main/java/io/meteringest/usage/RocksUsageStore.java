@@ -84,7 +84,8 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     private final Windows windows;
     private final Duration retention;
     private final Clock clock;
-    private final LRUCache cache = new LRUCache(CACHE_BYTES);
+    // half the cache kept for index and filter blocks, so data blocks and memtables cannot push them out
+    private final LRUCache cache = new LRUCache(CACHE_BYTES, -1, false, 0.5);
     private final WriteBufferManager writeBuffers = new WriteBufferManager(MEMTABLE_BYTES, cache);
     private final BloomFilter bloom = new BloomFilter(10);
     private final WriteOptions synced = new WriteOptions().setSync(true);
@@ -110,7 +111,10 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
         Files.createDirectories(folder);
         cfOptions = new ColumnFamilyOptions().setTableFormatConfig(new BlockBasedTableConfig()
                 .setBlockCache(cache).setFilterPolicy(bloom).setCacheIndexAndFilterBlocks(true)
-                .setPinL0FilterAndIndexBlocksInCache(true));
+                .setCacheIndexAndFilterBlocksWithHighPriority(true).setPinL0FilterAndIndexBlocksInCache(true)
+                // a lookup reads one 4 KiB filter and index partition, not a file's whole filter
+                .setPartitionFilters(true).setIndexType(org.rocksdb.IndexType.kTwoLevelIndexSearch)
+                .setMetadataBlockSize(4096).setPinTopLevelIndexAndFilter(true));
         dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
                 .setWriteBufferManager(writeBuffers).setMaxOpenFiles(512).setKeepLogFileNum(3);
         List<String> names = new ArrayList<>(List.of("default", "open", "flushes", "flush-rows", "meta"));

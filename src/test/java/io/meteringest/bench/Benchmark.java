@@ -63,6 +63,11 @@ public final class Benchmark {
     static final String SERVER_JVM_OPTIONS = "-Xmx2g";
     private static final int[] SWEEP = {1, 2, 4, 8};
     private static final boolean APP_ONLY = Boolean.getBoolean("bench.app-only");
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    /** {@code -Dbench.postgres=<jdbc url with user and password>}: A also on PostgreSQL, one instance and two sharing it */
+    private static final String POSTGRES = System.getProperty("bench.postgres", "");
+    private static final String[] PG_SYSTEM = {"meter-ingest on PostgreSQL, 1 instance",
+            "meter-ingest on PostgreSQL, 2 instances sharing it (totals checked exact)"};
 
     /** One measured drain of a preloaded queue by one system. */
     record Run(String system, int loops, double fromLaunchSeconds, double fromFirstDeleteSeconds, int messages, int records,
@@ -139,6 +144,8 @@ public final class Benchmark {
         Map<String, List<Run>> peers = new LinkedHashMap<>();
         Map<String, List<Run>> apps = new LinkedHashMap<>();
         Map<String, List<String>> sweeps = new LinkedHashMap<>();
+        // workload -> system -> runs: A on PostgreSQL with 1 and 2 instances, when -Dbench.postgres is given
+        Map<String, Map<String, List<Run>>> variants = new LinkedHashMap<>();
         Map<String, Workload> workloads = new LinkedHashMap<>();
         int sqsPort = FreePort.find();
         int s3Port = FreePort.find();
@@ -186,6 +193,13 @@ public final class Benchmark {
                         if (app == null) {
                             app = app(aws, sqs, workload, id, work, consumers);
                         }
+                        if (!POSTGRES.isBlank() && workload.name().equals("A")) {
+                            for (int instances : new int[] {1, 2}) {
+                                variants.computeIfAbsent(workload.name(), k -> new LinkedHashMap<>())
+                                        .computeIfAbsent(PG_SYSTEM[instances - 1], k -> new ArrayList<>())
+                                        .add(app(aws, sqs, workload, id, work, consumers, POSTGRES, instances));
+                            }
+                        }
                         ceilings.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(best);
                         peers.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(peer);
                         apps.computeIfAbsent(workload.name(), k -> new ArrayList<>()).add(app);
@@ -207,13 +221,18 @@ public final class Benchmark {
         // the usage store alone, on A's records, one write per poll of 10 messages: the shipped store and H2 as SQL
         Map<String, Double> stores = new LinkedHashMap<>();
         if (workloads.containsKey("A")) {
-            for (String url : List.of(shipped("ingest.store.url"),
-                    "jdbc:h2:file:./data/usage-store;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000")) {
-                stores.put(url, StoreBenchmark.recordsPerSecond(url, work.resolve("store-" + stores.size()), 1000));
+            List<String> urls = new ArrayList<>(List.of(shipped("ingest.store.url"),
+                    "jdbc:h2:file:./data/usage-store;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000"));
+            if (!POSTGRES.isBlank()) {
+                urls.add(freshSchema(POSTGRES, "bench_store_alone"));
+            }
+            for (String url : urls) {
+                stores.put(url.replaceAll("password=[^&]*", "password=***"),
+                        StoreBenchmark.recordsPerSecond(url, work.resolve("store-" + stores.size()), 1000));
             }
         }
         CodecBenchmark.Result codec = Boolean.parseBoolean(System.getProperty("bench.codec", "true")) ? CodecBenchmark.run(Integer.getInteger("bench.codec-pairs", 3)) : null;
-        String table = table(workloads, ceilings, peers, apps, sweeps, codec, consumers, repeats);
+        String table = table(workloads, ceilings, peers, apps, variants, sweeps, codec, consumers, repeats);
         for (Map.Entry<String, Double> store : stores.entrySet()) {
             table += String.format("usage store alone (%s, workload A's records, one write per poll of 10 messages, no"
                     + " SQS/S3/Camel): %.0f records/s = %.0f msgs/s of A%n", store.getKey(), store.getValue(), store.getValue() / 100);
@@ -366,58 +385,122 @@ public final class Benchmark {
      * delete until it has exited after a SIGTERM sent once the queue is empty (shutdown and final flush included).
      */
     static Run app(EmbeddedAws aws, SqsClient sqs, Workload workload, String id, Path work, int consumers) throws Exception {
-        String name = "bench-app-" + id;
+        return app(aws, sqs, workload, id, work, consumers, null, 1);
+    }
+
+    /**
+     * As {@link #app(EmbeddedAws, SqsClient, Workload, String, Path, int)}, with {@code instances} jars on
+     * the one queue sharing {@code postgresUrl} (a fresh schema) when it is given: timed from the first
+     * delete of any until the last has exited, CPU summed, the largest peak RSS. With PostgreSQL the
+     * rollups go to a bucket of their own and their totals are checked against what was sent.
+     */
+    static Run app(EmbeddedAws aws, SqsClient sqs, Workload workload, String id, Path work, int consumers, String postgresUrl,
+                   int instances) throws Exception {
+        String name = "bench-app-" + id + (postgresUrl == null ? "" : "-pg" + instances);
         String url = newQueue(sqs, name);
         Map<String, Long> sent = preload(sqs, url, workload);
-        Path log = work.resolve(name + ".log");
-        Path calls = work.resolve(name + "-aws-calls.txt");
+        String bucket = postgresUrl == null ? AwsKit.BUCKET : name;
+        if (postgresUrl != null) {
+            aws.createBucket(bucket);
+        }
         Map<String, String> props = new HashMap<>(aws.camelProperties());
         props.put("ingest.embedded", "false");
         props.put("ingest.queue", name + ".fifo");
         props.put("ingest.dead-letter-queue", name + "-dlq.fifo");
-        props.put("ingest.bucket", AwsKit.BUCKET);
-        // the shipped store settings, with a fresh file per run
-        props.put("ingest.store.url", shipped("ingest.store.url")
+        props.put("ingest.bucket", bucket);
+        // the shipped store settings, with a fresh file per run (or a fresh PostgreSQL schema)
+        props.put("ingest.store.url", postgresUrl != null ? freshSchema(postgresUrl, name) : shipped("ingest.store.url")
                 .replace("./data/usage-store", work.resolve(name + "-store").toAbsolutePath().toString()));
-        props.put("camel.management.port", String.valueOf(FreePort.find()));
-        props.put("ingest.audit.aws-calls-file", calls.toString());
         props.put("camel.component.aws2-sqs.concurrent-consumers", String.valueOf(consumers));
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(APP_JVM_OPTIONS.split(" ")).stream().filter(x -> !x.isBlank()).toList());
-        props.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.add("-jar");
-        command.add(JAR.toAbsolutePath().toString());
+        List<Process> processes = new ArrayList<>();
+        List<ProcStats> stats = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
+        List<Path> calls = new ArrayList<>();
         long launched = System.currentTimeMillis();
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        ProcStats stats = new ProcStats(process);
         try {
+            for (int i = 0; i < instances; i++) {
+                Path log = work.resolve(name + "-" + i + ".log");
+                Path recorded = work.resolve(name + "-" + i + "-aws-calls.txt");
+                props.put("camel.management.port", String.valueOf(FreePort.find()));
+                props.put("ingest.audit.aws-calls-file", recorded.toString());
+                List<String> command = new ArrayList<>();
+                command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+                command.addAll(List.of(APP_JVM_OPTIONS.split(" ")).stream().filter(x -> !x.isBlank()).toList());
+                props.forEach((k, v) -> command.add("-D" + k + "=" + v));
+                command.add("-jar");
+                command.add(JAR.toAbsolutePath().toString());
+                Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                processes.add(process);
+                stats.add(new ProcStats(process));
+                logs.add(log);
+                calls.add(recorded);
+            }
             try {
                 await().atMost(Duration.ofMinutes(15)).pollInterval(Duration.ofMillis(20))
-                        .failFast("meter-ingest exited", () -> !process.isAlive())
+                        .failFast("meter-ingest exited", () -> processes.stream().anyMatch(p -> !p.isAlive()))
                         .until(() -> AwsKit.messagesOn(sqs, url) == 0);
             } catch (ConditionTimeoutException | TerminalFailureException e) {
-                throw new IllegalStateException("meter-ingest did not drain the queue (" + e.getMessage() + "):\n" + tail(log), e);
+                throw new IllegalStateException("meter-ingest did not drain the queue (" + e.getMessage() + "):\n" + tail(logs.get(0)), e);
             }
-            process.destroy(); // SIGTERM: graceful stop, final flush
-            if (!process.waitFor(120, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("meter-ingest did not exit after SIGTERM:\n" + tail(log));
+            processes.forEach(Process::destroy); // SIGTERM: graceful stop, final flush
+            for (int i = 0; i < instances; i++) {
+                if (!processes.get(i).waitFor(120, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("meter-ingest did not exit after SIGTERM:\n" + tail(logs.get(i)));
+                }
             }
             long exited = System.currentTimeMillis();
             List<Long> doneAt = new ArrayList<>();
-            List<Long> latencies = latencies(log, sent, doneAt);
+            List<Long> latencies = new ArrayList<>();
+            long sqsCalls = 0;
+            long puts = 0;
+            double cpu = 0;
+            long rss = 0;
+            for (int i = 0; i < instances; i++) {
+                latencies.addAll(latencies(logs.get(i), sent, doneAt));
+                List<String> recorded = Files.exists(calls.get(i)) ? Files.readAllLines(calls.get(i)) : List.of();
+                sqsCalls += recorded.stream().filter(c -> c.startsWith("Sqs:")).count();
+                puts += recorded.stream().filter(c -> c.equals("S3:PutObject")).count();
+                cpu += stats.get(i).cpuSeconds();
+                rss = Math.max(rss, stats.get(i).peakRssKib());
+            }
             long firstDelete = doneAt.stream().mapToLong(Long::longValue).min()
-                    .orElseThrow(() -> new IllegalStateException("meter-ingest logged no done message; see " + log));
-            List<String> recorded = Files.exists(calls) ? Files.readAllLines(calls) : List.of();
-            long sqsCalls = recorded.stream().filter(c -> c.startsWith("Sqs:")).count();
-            long puts = recorded.stream().filter(c -> c.equals("S3:PutObject")).count();
+                    .orElseThrow(() -> new IllegalStateException("meter-ingest logged no done message; see " + logs.get(0)));
+            if (postgresUrl != null) {
+                checkTotals(aws, bucket, workload);
+            }
             return new Run("meter-ingest", consumers, (exited - launched) / 1000.0, (exited - firstDelete) / 1000.0,
-                    workload.messages().size(), workload.records(), stats.cpuSeconds(), stats.peakRssKib(), sqsCalls, puts, latencies);
+                    workload.messages().size(), workload.records(), cpu, rss, sqsCalls, puts, latencies);
         } finally {
-            if (process.isAlive()) {
-                process.destroyForcibly();
+            processes.stream().filter(Process::isAlive).forEach(Process::destroyForcibly);
+        }
+    }
+
+    /** The rollups' counts and sums, over every row written, against what the workload sent: exact or an exception. */
+    private static void checkTotals(EmbeddedAws aws, String bucket, Workload workload) throws Exception {
+        long count = 0;
+        java.math.BigDecimal sum = java.math.BigDecimal.ZERO;
+        try (S3Client s3 = aws.s3Client()) {
+            for (String line : AwsKit.usageRows(s3, bucket)) {
+                com.fasterxml.jackson.databind.JsonNode row = JSON.readTree(line);
+                count += row.get("count").asLong();
+                sum = sum.add(row.get("sum").decimalValue());
             }
         }
+        if (count != workload.records() || sum.compareTo(workload.sum()) != 0) {
+            throw new IllegalStateException("totals NOT exact in " + bucket + ": count " + count + " sum " + sum + ", sent "
+                    + workload.records() + " records summing to " + workload.sum());
+        }
+    }
+
+    /** A fresh schema in the PostgreSQL database at {@code url} (user and password in the URL); the URL that points at it. */
+    private static String freshSchema(String url, String name) throws Exception {
+        String schema = name.replaceAll("\\W", "_").toLowerCase();
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(url);
+             java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            statement.execute("CREATE SCHEMA " + schema);
+        }
+        return url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
     }
 
     /** Sent -> done per message (the app logs "message <id> done" right after its poll's delete); {@code doneAt} gets each time. */
@@ -472,7 +555,8 @@ public final class Benchmark {
     }
 
     static String table(Map<String, Workload> workloads, Map<String, List<Run>> ceilings, Map<String, List<Run>> peers,
-                        Map<String, List<Run>> apps, Map<String, List<String>> sweeps, CodecBenchmark.Result codec,
+                        Map<String, List<Run>> apps, Map<String, Map<String, List<Run>>> variants,
+                        Map<String, List<String>> sweeps, CodecBenchmark.Result codec,
                         int consumers, int repeats) {
         StringBuilder out = new StringBuilder();
         out.append(String.format("%nmeter-ingest benchmark: %d cores, Java %s, %d consumer(s); meter-ingest and the SDK loops in JVMs"
@@ -491,6 +575,10 @@ public final class Benchmark {
             double ratio = medianRatio(apps.get(w.name()), c);
             String target = w.name().equals("C") ? "-" : ratio >= 0.8 ? ">= 0.8: met" : ">= 0.8: NOT met";
             out.append(row("", "meter-ingest", w, apps.get(w.name()), c, target));
+            variants.getOrDefault(w.name(), Map.of()).forEach((system, runs) -> {
+                double r = medianRatio(runs, c);
+                out.append(row("", system, w, runs, c, system.equals(PG_SYSTEM[0]) ? (r >= 0.5 ? ">= 0.5: met" : ">= 0.5: NOT met") : ""));
+            });
         }
         out.append("\nceiling sweeps (msgs/s from first delete, per repeat):\n");
         sweeps.forEach((w, list) -> list.forEach(s -> out.append("- ").append(w).append(": ").append(s).append('\n')));

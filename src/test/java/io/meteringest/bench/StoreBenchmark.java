@@ -8,6 +8,7 @@ import io.meteringest.record.RecordValidator;
 import io.meteringest.usage.RecordKeys;
 import io.meteringest.usage.UsageBatch;
 import io.meteringest.usage.RocksUsageStore;
+import io.meteringest.usage.PostgresUsageStore;
 import io.meteringest.usage.SqlUsageStore;
 import io.meteringest.usage.UsageStore;
 import io.meteringest.usage.Windows;
@@ -58,7 +59,9 @@ final class StoreBenchmark {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url.replace("./data/usage-store", folder.resolve("store-alone").toAbsolutePath().toString()));
         try (HikariDataSource dataSource = new HikariDataSource(config)) {
-            UsageStore store = new SqlUsageStore(dataSource, keys, windows, Duration.ofDays(14), Clock.systemUTC());
+            UsageStore store = url.startsWith("jdbc:postgresql:")
+                    ? new PostgresUsageStore(dataSource, keys, windows, Duration.ofDays(14), Clock.systemUTC())
+                    : new SqlUsageStore(dataSource, keys, windows, Duration.ofDays(14), Clock.systemUTC());
             store.createSchema();
             return timed(store, batches, records);
         }

@@ -16,6 +16,19 @@ record Workload(String name, String description, List<Message> messages, int rec
         return messages.size() * recordsPerMessage;
     }
 
+    /** The sum of every record's meterValue, what exact rollups must add up to. */
+    java.math.BigDecimal sum() {
+        java.util.regex.Pattern value = java.util.regex.Pattern.compile("\"meterValue\":([0-9.]+)");
+        java.math.BigDecimal sum = java.math.BigDecimal.ZERO;
+        for (Message message : messages) {
+            java.util.regex.Matcher m = value.matcher(message.body());
+            while (m.find()) {
+                sum = sum.add(new java.math.BigDecimal(m.group(1)));
+            }
+        }
+        return sum;
+    }
+
     long bytes() {
         return messages.stream().mapToLong(m -> m.body().getBytes(StandardCharsets.UTF_8).length).sum();
     }
