@@ -1,6 +1,7 @@
 package io.meteringest.ops;
 
 import io.meteringest.AwsClients;
+import io.meteringest.ExchangeProps;
 import io.meteringest.ingest.S3Keys;
 import io.meteringest.usage.UsageStore;
 import java.time.Instant;
@@ -111,7 +112,7 @@ public final class Operations implements OperationsMBean {
                         throw new IllegalStateException("replay of " + object.key() + " failed: "
                                 + done.getException().getMessage(), done.getException());
                     }
-                    UsageStore.Accounting accounting = done.getProperty("accounting", UsageStore.Accounting.class);
+                    UsageStore.Accounting accounting = done.getProperty(ExchangeProps.ACCOUNTING, UsageStore.Accounting.class);
                     messages++;
                     if (accounting != null && accounting.alreadyAccounted()) {
                         alreadyAccounted++;
