@@ -79,7 +79,7 @@ public final class IngestConfiguration implements CamelConfiguration {
         registry.bind("usageFormat", new UsageFormat());
         registry.bind("awsProbe", new AwsProbe(context, store, required(pc, "ingest.queue"),
                 required(pc, "ingest.dead-letter-queue"), required(pc, "ingest.bucket")));
-        Operations operations = new Operations(context, store, required(pc, "ingest.queue"),
+        Operations operations = new Operations(context, required(pc, "ingest.queue"),
                 required(pc, "ingest.dead-letter-queue"), required(pc, "ingest.bucket"));
         registry.bind("operations", operations);
         addService(context, operations.asService());
