@@ -13,6 +13,7 @@ import io.meteringest.ingest.PollGate;
 import io.meteringest.ingest.PollOutcomes;
 import io.meteringest.ingest.S3Keys;
 import io.meteringest.ingest.SourceMessageIdDeduplication;
+import io.meteringest.ops.AwsCallRecorder;
 import io.meteringest.ops.AwsProbe;
 import io.meteringest.ops.Operations;
 import io.meteringest.record.MeterRecordCodec;
@@ -50,6 +51,8 @@ public final class IngestConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) {
         PropertiesComponent pc = context.getPropertiesComponent();
+        // before the first client is built, so every AWS call is in the file
+        AwsCallRecorder.recordTo(pc.resolveProperty(AwsCallRecorder.SETTING).orElse(""));
         Duration maxFuture = duration(pc, "ingest.max-future");
 
         Clock clock = Clock.systemUTC();

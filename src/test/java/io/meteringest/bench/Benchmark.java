@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.meteringest.local.EmbeddedAws;
 import io.meteringest.local.FreePort;
+import io.meteringest.ops.AwsCallRecorder;
 import io.meteringest.testkit.AwsKit;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -380,7 +381,7 @@ public final class Benchmark {
         props.put("ingest.store.url", shipped("ingest.store.url")
                 .replace("./data/usage-store", work.resolve(name + "-store").toAbsolutePath().toString()));
         props.put("camel.management.port", String.valueOf(FreePort.find()));
-        props.put("ingest.audit.aws-calls-file", calls.toString());
+        props.put(AwsCallRecorder.SETTING, calls.toString());
         props.put("camel.component.aws2-sqs.concurrent-consumers", String.valueOf(consumers));
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
