@@ -55,6 +55,8 @@ public final class Application {
         main.addInitialProperty("camel.main.routes-include-pattern",
                 Files.isDirectory(Path.of("routes")) ? "file:routes/*.camel.yaml" : "classpath:routes/*.camel.yaml");
         main.configure().addConfiguration(IngestConfiguration.class);
+        // first: no embedded server, client or bean starts on a bad setting
+        main.addMainListener(new SettingsCheck());
         main.addMainListener(new EmbeddedAwsListener());
         main.addMainListener(new StartupChecks());
         main.addMainListener(new UsageShutdownFlush());

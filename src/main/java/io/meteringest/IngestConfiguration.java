@@ -1,5 +1,9 @@
 package io.meteringest;
 
+import static io.meteringest.SettingsCheck.duration;
+import static io.meteringest.SettingsCheck.required;
+import static io.meteringest.SettingsCheck.wholeNumber;
+
 import io.meteringest.ingest.BatchDelete;
 import io.meteringest.ingest.ExtendedPayloads;
 import io.meteringest.ingest.FailureReportWriter;
@@ -9,6 +13,7 @@ import io.meteringest.ingest.PollGate;
 import io.meteringest.ingest.PollOutcomes;
 import io.meteringest.ingest.S3Keys;
 import io.meteringest.ingest.SourceMessageIdDeduplication;
+import io.meteringest.ops.AwsCallRecorder;
 import io.meteringest.ops.AwsProbe;
 import io.meteringest.ops.Operations;
 import io.meteringest.record.MeterRecordCodec;
@@ -30,7 +35,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import javax.sql.DataSource;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -40,15 +44,16 @@ import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 
 /**
- * The one configuration class: reads and checks the {@code ingest.*} settings (a bad one stops
- * startup with a line naming the key) and binds the beans the routes call, by lowerCamelCase name.
+ * The one configuration class: binds the beans the routes call, by lowerCamelCase name, from the
+ * {@code ingest.*} settings ({@link SettingsCheck} has checked them already and reads them here).
  */
 public final class IngestConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) {
         PropertiesComponent pc = context.getPropertiesComponent();
-        checkSettings(pc);
+        // before the first client is built, so every AWS call is in the file
+        AwsCallRecorder.recordTo(pc.resolveProperty(AwsCallRecorder.SETTING).orElse(""));
         Duration maxFuture = duration(pc, "ingest.max-future");
 
         Clock clock = Clock.systemUTC();
@@ -62,7 +67,7 @@ public final class IngestConfiguration implements CamelConfiguration {
             throw e;
         } catch (Exception e) {
             throw new StartupException("ingest.store.url: cannot use the usage store at '" + required(pc, "ingest.store.url")
-                    + "' (" + rootMessage(e) + "); check the URL, that the database runs, and ingest.store.user/password");
+                    + "' (" + ErrorText.rootFirstLine(e) + "); check the URL, that the database runs, and ingest.store.user/password");
         }
         // one mapper reads records and writes reports and payload pointers, so numbers round-trip
         RecordJson json = new RecordJson();
@@ -82,7 +87,7 @@ public final class IngestConfiguration implements CamelConfiguration {
         registry.bind("usageFormat", new UsageFormat());
         registry.bind("awsProbe", new AwsProbe(context, store, required(pc, "ingest.queue"),
                 required(pc, "ingest.dead-letter-queue"), required(pc, "ingest.bucket")));
-        Operations operations = new Operations(context, store, required(pc, "ingest.queue"),
+        Operations operations = new Operations(context, required(pc, "ingest.queue"),
                 required(pc, "ingest.dead-letter-queue"), required(pc, "ingest.bucket"));
         registry.bind("operations", operations);
         addService(context, operations.asService());
@@ -91,50 +96,6 @@ public final class IngestConfiguration implements CamelConfiguration {
         // only names Camel's built-in strategies, so the strategy is set on the component
         context.getComponent("aws2-sqs", Sqs2Component.class).getConfiguration()
                 .setMessageDeduplicationIdStrategy(new SourceMessageIdDeduplication());
-    }
-
-    /** Checks every ingest.* setting up front, so no server or client starts on a bad one. */
-    public static void checkSettings(PropertiesComponent pc) {
-        fifoQueue(pc, "ingest.queue");
-        fifoQueue(pc, "ingest.dead-letter-queue");
-        required(pc, "ingest.bucket");
-        duration(pc, "ingest.max-future");
-        Windows.of("ingest.aggregation.window", duration(pc, "ingest.aggregation.window"),
-                "ingest.aggregation.grace", duration(pc, "ingest.aggregation.grace"));
-        RecordKeys.mode(required(pc, "ingest.dedup.mode"));
-        duration(pc, "ingest.dedup.retention");
-        required(pc, "ingest.store.url");
-        managementHost(pc::resolveProperty);
-    }
-
-    /**
-     * /observe (health, metrics) binds loopback unless Camel's management server authentication is on:
-     * beyond this host it must not be open to anyone who can reach the port. Public for the check of
-     * docker/compose.yaml's settings.
-     */
-    public static void managementHost(java.util.function.Function<String, java.util.Optional<String>> settings) {
-        if (!flag(settings, "camel.management.enabled")) {
-            return;
-        }
-        // Camel's own default host is 0.0.0.0
-        String host = settings.apply("camel.management.host").map(String::trim).filter(h -> !h.isEmpty()).orElse("0.0.0.0");
-        boolean loopback;
-        try {
-            loopback = java.net.InetAddress.getByName(host).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
-            throw new StartupException("camel.management.host: cannot resolve '" + host + "'");
-        }
-        if (!loopback && !flag(settings, "camel.management.authentication-enabled", "camel.management.authenticationEnabled")) {
-            throw new StartupException("camel.management.host: '" + host + "' is not loopback; /observe there needs"
-                    + " camel.management.authentication-enabled=true and camel.management.basic-properties-file"
-                    + " (refusing to start unprotected)");
-        }
-    }
-
-    /** True when any of these spellings of one key is set to true. */
-    private static boolean flag(java.util.function.Function<String, java.util.Optional<String>> settings, String... keys) {
-        return java.util.Arrays.stream(keys).map(settings).flatMap(java.util.Optional::stream)
-                .findFirst().map(v -> Boolean.parseBoolean(v.trim())).orElse(false);
     }
 
     /** {@code rocksdb:<folder>}: the single-instance store; {@code jdbc:postgresql:...}: shared; other {@code jdbc:...}: H2. */
@@ -178,10 +139,10 @@ public final class IngestConfiguration implements CamelConfiguration {
             probe.isValid(5);
         } catch (SQLException e) {
             throw new StartupException("ingest.store.url: cannot connect to '" + config.getJdbcUrl() + "' ("
-                    + rootMessage(e) + "); check the URL, that the database runs, and ingest.store.user/password");
+                    + ErrorText.rootFirstLine(e) + "); check the URL, that the database runs, and ingest.store.user/password");
         }
         config.setConnectionTimeout(10_000);
-        config.setMaximumPoolSize(Integer.parseInt(pc.resolveProperty("ingest.store.pool-size").orElse("4").trim()));
+        config.setMaximumPoolSize(wholeNumber(pc, "ingest.store.pool-size", 4));
         config.setPoolName("usage-store");
         // fail at startup with our one line, not Hikari's stack trace
         config.setInitializationFailTimeout(-1);
@@ -200,45 +161,6 @@ public final class IngestConfiguration implements CamelConfiguration {
             context.addService(service, true, true);
         } catch (Exception e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = String.valueOf(root.getMessage());
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
-    }
-
-    static String required(PropertiesComponent pc, String key) {
-        String value = pc.resolveProperty(key).map(String::trim).orElse("");
-        if (value.isEmpty()) {
-            throw new StartupException(key + ": is not set; set it in application.properties or at launch (-D" + key + "=...)");
-        }
-        return value;
-    }
-
-    static String fifoQueue(PropertiesComponent pc, String key) {
-        String value = required(pc, key);
-        if (!value.endsWith(".fifo")) {
-            throw new StartupException(key + ": '" + value + "' is not a FIFO queue name (must end in .fifo)");
-        }
-        return value;
-    }
-
-    static Duration duration(PropertiesComponent pc, String key) {
-        String value = required(pc, key);
-        try {
-            Duration duration = Duration.parse(value);
-            if (duration.isNegative()) {
-                throw new StartupException(key + ": must not be negative, was '" + value + "'");
-            }
-            return duration;
-        } catch (DateTimeParseException e) {
-            throw new StartupException(key + ": '" + value + "' is not an ISO-8601 duration such as PT1H or PT30S");
         }
     }
 }

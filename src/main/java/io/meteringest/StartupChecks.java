@@ -1,5 +1,7 @@
 package io.meteringest;
 
+import static io.meteringest.ErrorText.firstLine;
+
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
@@ -32,9 +34,9 @@ public final class StartupChecks extends MainListenerSupport {
         SqsClient sqs = AwsClients.sqs(context);
         S3Client s3 = AwsClients.s3(context);
         try {
-            checkQueue(sqs, "ingest.queue", IngestConfiguration.required(pc, "ingest.queue"));
-            checkQueue(sqs, "ingest.dead-letter-queue", IngestConfiguration.required(pc, "ingest.dead-letter-queue"));
-            checkBucket(s3, IngestConfiguration.required(pc, "ingest.bucket"));
+            checkQueue(sqs, "ingest.queue", SettingsCheck.required(pc, "ingest.queue"));
+            checkQueue(sqs, "ingest.dead-letter-queue", SettingsCheck.required(pc, "ingest.dead-letter-queue"));
+            checkBucket(s3, SettingsCheck.required(pc, "ingest.bucket"));
         } finally {
             sqs.close();
             s3.close();
@@ -71,11 +73,5 @@ public final class StartupChecks extends MainListenerSupport {
             throw new StartupException("S3 is unreachable (" + firstLine(e) + "); check"
                     + " camel.component.aws2-s3.region / uri-endpoint-override and the network");
         }
-    }
-
-    private static String firstLine(Exception e) {
-        String message = String.valueOf(e.getMessage());
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
     }
 }

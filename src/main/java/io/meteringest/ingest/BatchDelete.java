@@ -1,6 +1,7 @@
 package io.meteringest.ingest;
 
 import io.meteringest.AwsClients;
+import io.meteringest.ExchangeProps;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.camel.CamelContext;
@@ -31,7 +32,7 @@ public final class BatchDelete {
         this.queue = queue;
     }
 
-    public int delete(@ExchangeProperty(Poll.PROPERTY) Poll poll) {
+    public int delete(@ExchangeProperty(ExchangeProps.POLL) Poll poll) {
         List<Poll.Entry> done = poll.getDeletable();
         for (int from = 0; from < done.size(); from += 10) {
             List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>();

@@ -3,6 +3,7 @@ package io.meteringest.ingest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meteringest.AwsClients;
+import io.meteringest.ExchangeProps;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,8 +31,6 @@ public final class ExtendedPayloads {
     static final List<String> SIZE_ATTRIBUTES = List.of("ExtendedPayloadSize", "SQSLargePayloadSize");
     static final List<String> POINTER_CLASSES = List.of(
             "software.amazon.payloadoffloading.PayloadS3Pointer", "com.amazon.sqs.javamessaging.MessageS3Pointer");
-    /** exchange property: the payload's s3://bucket/key, also written as archive metadata */
-    public static final String POINTER_PROPERTY = "payloadPointer";
 
     /** Where a pointer points. */
     record Pointer(String bucket, String key) {
@@ -62,7 +61,7 @@ public final class ExtendedPayloads {
         }
         Path file = Files.createTempFile("meter-ingest-payload-", ".body");
         // the file is the message's body for the rest of its poll: it goes when the message's own exchange is done
-        Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
+        Poll poll = exchange.getProperty(ExchangeProps.POLL, Poll.class);
         Exchange owner = poll == null ? exchange
                 : poll.entry(exchange.getIn().getHeader(Sqs2Constants.MESSAGE_ID, String.class)).parked();
         owner.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
@@ -78,7 +77,7 @@ public final class ExtendedPayloads {
         try (InputStream payload = client().getObject(b -> b.bucket(pointer.bucket()).key(pointer.key()))) {
             Files.copy(payload, file, StandardCopyOption.REPLACE_EXISTING);
         }
-        exchange.setProperty(POINTER_PROPERTY, pointer.toString());
+        exchange.setProperty(ExchangeProps.PAYLOAD_POINTER, pointer.toString());
         exchange.getIn().setHeader(AWS2S3Constants.CONTENT_LENGTH, Files.size(file));
         exchange.getIn().setBody(file.toFile());
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meteringest.ExchangeProps;
 import io.meteringest.record.RecordOutcome;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
@@ -27,7 +28,7 @@ public final class FailureReportWriter {
 
     public byte[] render(@Body MessageOutcome outcome,
                          @Header("CamelAwsSqsMessageId") String messageId,
-                         @ExchangeProperty("rawKey") String rawKey) throws JsonProcessingException {
+                         @ExchangeProperty(ExchangeProps.RAW_KEY) String rawKey) throws JsonProcessingException {
         ObjectNode report = mapper.createObjectNode();
         report.put("messageId", messageId);
         report.put("rawKey", rawKey);

@@ -1,5 +1,6 @@
 package io.meteringest.ingest;
 
+import io.meteringest.ExchangeProps;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -49,7 +50,7 @@ public final class FifoGroupGuard {
      * an earlier poll is released, unless the failed message itself is in this poll ahead of it (its
      * retry is what unblocks the group).
      */
-    public Iterator<Message> admit(@ExchangeProperty(Poll.PROPERTY) Poll poll) {
+    public Iterator<Message> admit(@ExchangeProperty(ExchangeProps.POLL) Poll poll) {
         Set<String> retried = new HashSet<>();
         for (Poll.Entry entry : poll.getEntries()) {
             Block block = entry.getGroup() == null ? null : blocked.get(entry.getGroup());
@@ -66,7 +67,7 @@ public final class FifoGroupGuard {
     }
 
     /** The archived messages, in receive order, for validation one after the other. */
-    public List<Message> inOrder(@ExchangeProperty(Poll.PROPERTY) Poll poll) {
+    public List<Message> inOrder(@ExchangeProperty(ExchangeProps.POLL) Poll poll) {
         return poll.in(Poll.State.ARCHIVED).stream().map(Poll.Entry::getMessage).toList();
     }
 
@@ -76,7 +77,7 @@ public final class FifoGroupGuard {
      * starts, so the earlier ones are done by then.
      */
     public boolean releaseIfGroupBlocked(Exchange exchange) {
-        Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
+        Poll poll = exchange.getProperty(ExchangeProps.POLL, Poll.class);
         Poll.Entry entry = poll.entry(exchange.getIn().getHeader(Sqs2Constants.MESSAGE_ID, String.class));
         if (entry.getGroup() == null) {
             return false; // standard queue: no ordering to keep

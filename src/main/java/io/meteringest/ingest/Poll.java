@@ -1,5 +1,6 @@
 package io.meteringest.ingest;
 
+import io.meteringest.ExchangeProps;
 import io.meteringest.usage.UsageBatch;
 import io.meteringest.usage.UsageStore;
 import java.util.ArrayList;
@@ -16,11 +17,9 @@ import org.apache.camel.component.aws2.sqs.Sqs2Constants;
  * The messages of one SQS receive, worked through together as one unit ({@code ingest-poll}): archived
  * with their PUTs in flight at once, validated one after the other in receive order, accounted in
  * one store transaction and deleted in DeleteMessageBatch calls. Each message keeps its own fate: one
- * failing does not fail the rest. Exchange property {@value #PROPERTY} of the poll's exchanges.
+ * failing does not fail the rest. Exchange property {@link ExchangeProps#POLL} of the poll's exchanges.
  */
 public final class Poll {
-
-    public static final String PROPERTY = "poll";
 
     /** Where a message of the poll stands. */
     public enum State {
@@ -157,7 +156,7 @@ public final class Poll {
     public static Poll ofArchived(Exchange exchange) {
         Poll poll = new Poll();
         poll.add(exchange, doneSync -> { });
-        poll.entries.get(0).archived(exchange.getProperty(PollOutcomes.RAW_KEY, String.class));
+        poll.entries.get(0).archived(exchange.getProperty(ExchangeProps.RAW_KEY, String.class));
         return poll;
     }
 

@@ -1,5 +1,6 @@
 package io.meteringest.ingest;
 
+import io.meteringest.ExchangeProps;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProcessor;
@@ -129,7 +130,7 @@ public final class PollGate extends AsyncProcessorSupport implements AsyncProces
      * so far in the poll are still committed and deleted, and the route stops for this message.
      */
     public boolean leaveIfStopping(Exchange exchange) {
-        Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
+        Poll poll = exchange.getProperty(ExchangeProps.POLL, Poll.class);
         if (poll.isGoing()) {
             return false;
         }
@@ -151,7 +152,7 @@ public final class PollGate extends AsyncProcessorSupport implements AsyncProces
         poll.goingWhile(() -> !stopping && allowed.getAsBoolean());
         Exception failure = null;
         try {
-            failure = template().send(POLL_ENDPOINT, exchange -> exchange.setProperty(Poll.PROPERTY, poll)).getException();
+            failure = template().send(POLL_ENDPOINT, exchange -> exchange.setProperty(ExchangeProps.POLL, poll)).getException();
         } catch (RuntimeException e) {
             failure = e;
         } finally {

@@ -1,5 +1,6 @@
 package io.meteringest.ingest;
 
+import io.meteringest.ExchangeProps;
 import io.meteringest.usage.UsageBatch;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
@@ -12,10 +13,6 @@ import org.apache.camel.component.aws2.sqs.Sqs2Constants;
  */
 public final class PollOutcomes implements AggregationStrategy {
 
-    public static final String RAW_KEY = "rawKey";
-    public static final String USAGE_BATCH = "usageBatch";
-    public static final String OUTCOME = "outcome";
-
     /** A poll of one archived message, for a replay through validation and accounting. */
     public Poll replay(Exchange exchange) {
         return Poll.ofArchived(exchange);
@@ -23,7 +20,7 @@ public final class PollOutcomes implements AggregationStrategy {
 
     /** The raw body is in S3. */
     public void archived(Exchange exchange) {
-        entry(exchange).archived(exchange.getProperty(RAW_KEY, String.class));
+        entry(exchange).archived(exchange.getProperty(ExchangeProps.RAW_KEY, String.class));
     }
 
     /** The raw body is in the dead-letter queue: the message is deleted with the poll, nothing accounted. */
@@ -33,25 +30,25 @@ public final class PollOutcomes implements AggregationStrategy {
 
     /** Validated: the accepted records wait for the poll's one commit. */
     public void staged(Exchange exchange) {
-        entry(exchange).stage(exchange.getProperty(OUTCOME, MessageOutcome.class),
-                exchange.getProperty(USAGE_BATCH, UsageBatch.class));
+        entry(exchange).stage(exchange.getProperty(ExchangeProps.OUTCOME, MessageOutcome.class),
+                exchange.getProperty(ExchangeProps.USAGE_BATCH, UsageBatch.class));
     }
 
     /** The poll's commit is done: its staged messages are accounted and may be deleted. */
     public void accounted(Exchange exchange) {
-        Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
+        Poll poll = exchange.getProperty(ExchangeProps.POLL, Poll.class);
         poll.in(Poll.State.STAGED).forEach(e -> e.moveTo(Poll.State.ACCOUNTED));
     }
 
     /** The poll's accounted messages that had been accounted before (redeliveries): totals unchanged. */
     public java.util.List<Poll.Entry> accountedBefore(Exchange exchange) {
-        return exchange.getProperty(Poll.PROPERTY, Poll.class).getAccounted().stream()
+        return exchange.getProperty(ExchangeProps.POLL, Poll.class).getAccounted().stream()
                 .filter(e -> e.getAccounting() != null && e.getAccounting().alreadyAccounted()).toList();
     }
 
     /** One log line per accounted message of the poll (ingest-poll logs each after the delete). */
     public java.util.List<String> doneLines(Exchange exchange) {
-        return exchange.getProperty(Poll.PROPERTY, Poll.class).getAccounted().stream().map(e -> "message " + e.getMessageId()
+        return exchange.getProperty(ExchangeProps.POLL, Poll.class).getAccounted().stream().map(e -> "message " + e.getMessageId()
                 + " done: " + e.getOutcome().getAccepted() + " accepted (" + e.getAccounting().duplicates() + " duplicate), "
                 + e.getOutcome().getRejected() + " rejected, raw at " + e.getRawKey()).toList();
     }
@@ -71,7 +68,7 @@ public final class PollOutcomes implements AggregationStrategy {
     }
 
     private static Poll.Entry entry(Exchange exchange) {
-        Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
+        Poll poll = exchange.getProperty(ExchangeProps.POLL, Poll.class);
         if (poll == null) {
             throw new IllegalStateException("no poll on the exchange: the message must come through ingest-poll");
         }

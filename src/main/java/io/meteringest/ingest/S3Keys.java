@@ -1,5 +1,6 @@
 package io.meteringest.ingest;
 
+import io.meteringest.ExchangeProps;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -30,7 +31,7 @@ public final class S3Keys {
     public Map<String, String> rawMetadata(@Header("CamelAwsSqsMessageId") String messageId,
                                            @Header("MessageGroupId") String groupId,
                                            @Header("MessageDeduplicationId") String dedupId,
-                                           @ExchangeProperty(ExtendedPayloads.POINTER_PROPERTY) String payloadPointer) {
+                                           @ExchangeProperty(ExchangeProps.PAYLOAD_POINTER) String payloadPointer) {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("message-id", messageId);
         if (groupId != null) {

@@ -1,6 +1,7 @@
 package io.meteringest.local;
 
-import io.meteringest.IngestConfiguration;
+import io.meteringest.ErrorText;
+import io.meteringest.SettingsCheck;
 import io.meteringest.StartupException;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -13,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * With {@code ingest.embedded=true} (the default), starts {@link EmbeddedAws} before Camel configures
  * its AWS components, creates the queue, its dead-letter queue and the bucket, and points the
- * aws2-sqs / aws2-s3 components at them. Stops the servers after Camel has stopped.
+ * aws2-sqs / aws2-s3 components at them (after {@link SettingsCheck}, so never on a bad setting). Stops the
+ * servers after Camel has stopped.
  */
 public final class EmbeddedAwsListener extends MainListenerSupport {
 
@@ -24,22 +26,21 @@ public final class EmbeddedAwsListener extends MainListenerSupport {
     @Override
     public void beforeConfigure(BaseMainSupport main) {
         PropertiesComponent pc = main.getCamelContext().getPropertiesComponent();
-        IngestConfiguration.checkSettings(pc);
         if (!Boolean.parseBoolean(pc.resolveProperty("ingest.embedded").orElse("false").trim())) {
             return;
         }
-        int sqsPort = intProperty(pc, "ingest.local.sqs-port", 9324);
-        int s3Port = intProperty(pc, "ingest.local.s3-port", 9000);
+        int sqsPort = SettingsCheck.wholeNumber(pc, "ingest.local.sqs-port", 9324);
+        int s3Port = SettingsCheck.wholeNumber(pc, "ingest.local.s3-port", 9000);
         Path dataDir = Path.of(pc.resolveProperty("ingest.local.data-dir").orElse("data")).toAbsolutePath();
-        String queue = pc.resolveProperty("ingest.queue").orElse("meter-ingest.fifo");
-        String deadLetterQueue = pc.resolveProperty("ingest.dead-letter-queue").orElse("meter-ingest-dlq.fifo");
-        String bucket = pc.resolveProperty("ingest.bucket").orElse("meter-ingest");
-        int maxReceiveCount = intProperty(pc, "ingest.local.max-receive-count", 5);
+        String queue = SettingsCheck.required(pc, "ingest.queue");
+        String deadLetterQueue = SettingsCheck.required(pc, "ingest.dead-letter-queue");
+        String bucket = SettingsCheck.required(pc, "ingest.bucket");
+        int maxReceiveCount = SettingsCheck.wholeNumber(pc, "ingest.local.max-receive-count", 5);
         try {
             aws = EmbeddedAws.start(sqsPort, s3Port, dataDir.resolve("s3"));
         } catch (Exception e) {
             throw new StartupException("embedded SQS/S3 could not start on ports " + sqsPort + "/" + s3Port
-                    + " (" + e.getMessage() + "); free them or set ingest.local.sqs-port / ingest.local.s3-port");
+                    + " (" + ErrorText.firstLine(e) + "); free them or set ingest.local.sqs-port / ingest.local.s3-port");
         }
         aws.createQueues(queue, deadLetterQueue, maxReceiveCount);
         aws.createBucket(bucket);
@@ -73,15 +74,6 @@ public final class EmbeddedAwsListener extends MainListenerSupport {
                 LOG.warn("embedded SQS/S3 did not stop cleanly: {}", e.getMessage());
             }
             aws = null;
-        }
-    }
-
-    private static int intProperty(PropertiesComponent pc, String key, int fallback) {
-        String value = pc.resolveProperty(key).orElse(String.valueOf(fallback)).trim();
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new StartupException(key + ": must be a whole number, was '" + value + "'");
         }
     }
 }

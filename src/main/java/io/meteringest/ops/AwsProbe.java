@@ -1,5 +1,7 @@
 package io.meteringest.ops;
 
+import static io.meteringest.ErrorText.firstLine;
+
 import io.meteringest.AwsClients;
 import io.meteringest.usage.UsageStore;
 import io.micrometer.core.instrument.Gauge;
@@ -122,11 +124,5 @@ public final class AwsProbe extends AbstractHealthCheck {
                     .description("Age of the oldest closed window not yet written to S3").register(registry);
         }
         gaugesRegistered = true;
-    }
-
-    private static String firstLine(Exception e) {
-        String message = String.valueOf(e.getMessage());
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
     }
 }

@@ -1,6 +1,7 @@
 package io.meteringest.ops;
 
 import io.meteringest.AwsClients;
+import io.meteringest.ExchangeProps;
 import io.meteringest.ingest.S3Keys;
 import io.meteringest.usage.UsageStore;
 import java.time.Instant;
@@ -32,14 +33,12 @@ public final class Operations implements OperationsMBean {
     private static final Logger LOG = LoggerFactory.getLogger(Operations.class);
 
     private final CamelContext context;
-    private final UsageStore store;
     private final String queue;
     private final String deadLetterQueue;
     private final String bucket;
 
-    public Operations(CamelContext context, UsageStore store, String queue, String deadLetterQueue, String bucket) {
+    public Operations(CamelContext context, String queue, String deadLetterQueue, String bucket) {
         this.context = context;
-        this.store = store;
         this.queue = queue;
         this.deadLetterQueue = deadLetterQueue;
         this.bucket = bucket;
@@ -111,7 +110,7 @@ public final class Operations implements OperationsMBean {
                         throw new IllegalStateException("replay of " + object.key() + " failed: "
                                 + done.getException().getMessage(), done.getException());
                     }
-                    UsageStore.Accounting accounting = done.getProperty("accounting", UsageStore.Accounting.class);
+                    UsageStore.Accounting accounting = done.getProperty(ExchangeProps.ACCOUNTING, UsageStore.Accounting.class);
                     messages++;
                     if (accounting != null && accounting.alreadyAccounted()) {
                         alreadyAccounted++;
@@ -129,13 +128,17 @@ public final class Operations implements OperationsMBean {
 
     @Override
     public String flush() {
-        String flushId = store.closeWindows(false);
+        // the timer's flush, run now: the logic is the usage-flush route's
         try (ProducerTemplate template = context.createProducerTemplate()) {
-            template.sendBody("direct:usage-write", null);
+            Exchange done = template.send("direct:usage-flush", exchange -> { });
+            if (done.getException() != null) {
+                throw new IllegalStateException("flush failed: " + done.getException().getMessage(), done.getException());
+            }
+            String flushId = done.getProperty(ExchangeProps.FLUSH_ID, String.class);
+            return flushId == null ? "no closed windows to flush; pending flushes written" : "flush " + flushId + " written";
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
-        return flushId == null ? "no closed windows to flush; pending flushes written" : "flush " + flushId + " written";
     }
 
     /** Registers this MBean while the CamelContext runs (one per context, so tests can run several). */

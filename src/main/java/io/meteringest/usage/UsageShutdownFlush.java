@@ -1,5 +1,6 @@
 package io.meteringest.usage;
 
+import io.meteringest.ExchangeProps;
 import io.meteringest.ingest.PollGate;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
@@ -9,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * On graceful shutdown: stop receiving and consuming (in-flight messages finish), then flush every open window to
- * S3 through {@code usage-flush-all}, while the rest of Camel is still running.
+ * On graceful shutdown: stop receiving and consuming (in-flight messages finish), stop the flush timer, then flush
+ * every open window to S3 through the {@code usage-flush} route, while the rest of Camel is still running.
  */
 public final class UsageShutdownFlush extends MainListenerSupport {
 
@@ -19,7 +20,7 @@ public final class UsageShutdownFlush extends MainListenerSupport {
     @Override
     public void beforeStop(BaseMainSupport main) {
         CamelContext context = main.getCamelContext();
-        if (context == null || context.getRoute("usage-flush-all") == null) {
+        if (context == null || context.getRoute("usage-flush") == null) {
             return;
         }
         try {
@@ -30,11 +31,11 @@ public final class UsageShutdownFlush extends MainListenerSupport {
             }
             context.getRouteController().stopRoute("ingest-consume");
             // a timer flush in progress finishes first, so the flushes it closed are not written twice
-            if (context.getRoute("usage-flush") != null) {
-                context.getRouteController().stopRoute("usage-flush");
+            if (context.getRoute("usage-flush-timer") != null) {
+                context.getRouteController().stopRoute("usage-flush-timer");
             }
             try (ProducerTemplate template = context.createProducerTemplate()) {
-                template.sendBody("direct:usage-flush-all", null);
+                template.sendBodyAndProperty("direct:usage-flush", null, ExchangeProps.ALL_WINDOWS, true);
             }
             LOG.info("open usage windows flushed before shutdown");
         } catch (Exception e) {

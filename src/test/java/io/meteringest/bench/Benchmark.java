@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.meteringest.local.EmbeddedAws;
 import io.meteringest.local.FreePort;
+import io.meteringest.ops.AwsCallRecorder;
 import io.meteringest.testkit.AwsKit;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -422,7 +423,7 @@ public final class Benchmark {
                 Path log = work.resolve(name + "-" + i + ".log");
                 Path recorded = work.resolve(name + "-" + i + "-aws-calls.txt");
                 props.put("camel.management.port", String.valueOf(FreePort.find()));
-                props.put("ingest.audit.aws-calls-file", recorded.toString());
+                props.put(AwsCallRecorder.SETTING, recorded.toString());
                 List<String> command = new ArrayList<>();
                 command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
                 command.addAll(List.of(APP_JVM_OPTIONS.split(" ")).stream().filter(x -> !x.isBlank()).toList());

@@ -76,7 +76,7 @@ class EncryptionRouteTest extends RouteTestSupport {
         send("{\"meterApiName\":\"ComputeHours\",\"meterValue\":1,\"meterTimeInMillis\":1619445680000}");
         startConsumer();
         awaitQueueEmpty();
-        template.sendBody("direct:usage-flush-all", null);
+        flushAllWindows();
 
         assertEquals(2, keys("raw/").size());
         assertEquals(1, keys("failed-requests/").size());

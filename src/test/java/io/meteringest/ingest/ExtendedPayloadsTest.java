@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meteringest.ExchangeProps;
 import io.meteringest.testkit.AwsKit;
 import io.meteringest.testkit.Records;
 import java.io.File;
@@ -102,7 +103,7 @@ class ExtendedPayloadsTest {
         assertEquals(payload, Files.readString(body.toPath()));
         assertEquals((long) payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
                 exchange.getIn().getHeader(AWS2S3Constants.CONTENT_LENGTH, Long.class));
-        assertEquals("s3://" + bucket + "/p-1", exchange.getProperty(ExtendedPayloads.POINTER_PROPERTY));
+        assertEquals("s3://" + bucket + "/p-1", exchange.getProperty(ExchangeProps.PAYLOAD_POINTER));
         assertNull(payloads.pointer(exchange), "a fetched body is not fetched again");
         assertTrue(s3.headObject(b -> b.bucket(bucket).key("p-1")).contentLength() > 0, "the producer's object stays");
 
@@ -117,7 +118,7 @@ class ExtendedPayloadsTest {
         Exchange exchange = message(pointer(POINTER, bucket, "gone"), "ExtendedPayloadSize");
         S3Exception missing = assertThrows(S3Exception.class, () -> payloads.resolve(exchange));
         assertEquals(404, missing.statusCode());
-        assertNull(exchange.getProperty(ExtendedPayloads.POINTER_PROPERTY));
+        assertNull(exchange.getProperty(ExchangeProps.PAYLOAD_POINTER));
     }
 
     @Test
@@ -129,6 +130,6 @@ class ExtendedPayloadsTest {
         payloads.resolve(exchange);
 
         assertSame(before, exchange.getIn().getBody());
-        assertNull(exchange.getProperty(ExtendedPayloads.POINTER_PROPERTY));
+        assertNull(exchange.getProperty(ExchangeProps.PAYLOAD_POINTER));
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meteringest.ExchangeProps;
 import io.meteringest.testkit.AwsKit;
 import io.meteringest.testkit.MutableClock;
 import io.meteringest.testkit.Records;
@@ -81,7 +82,7 @@ class FifoGroupGuardTest {
         exchange.getIn().setHeader(Sqs2Constants.MESSAGE_ID, message.messageId());
         exchange.getIn().setHeader(Sqs2Constants.RECEIPT_HANDLE, message.receiptHandle());
         exchange.getIn().setHeader(FifoGroupGuard.GROUP_HEADER, message.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID));
-        exchange.setProperty(Poll.PROPERTY, poll);
+        exchange.setProperty(ExchangeProps.POLL, poll);
         return exchange;
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meteringest.ExchangeProps;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +48,7 @@ class PollGateTest {
             @Override
             public void configure() {
                 from(PollGate.POLL_ENDPOINT).process(exchange -> {
-                    Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
+                    Poll poll = exchange.getProperty(ExchangeProps.POLL, Poll.class);
                     polls.add(poll);
                     pipeline.accept(poll);
                 });
@@ -161,7 +162,7 @@ class PollGateTest {
         consumed.getIn().setHeader(Sqs2Constants.MESSAGE_ID, "m-1");
         poll.add(consumed, doneSync -> { });
         Exchange step = new DefaultExchange(context);
-        step.setProperty(Poll.PROPERTY, poll);
+        step.setProperty(ExchangeProps.POLL, poll);
         step.getIn().setHeader(Sqs2Constants.MESSAGE_ID, "m-1");
 
         assertFalse(gate.leaveIfStopping(step), "going: the message is worked on");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meteringest.ExchangeProps;
 import io.meteringest.usage.UsageBatch;
 import java.util.List;
 import org.apache.camel.CamelContext;
@@ -42,22 +43,22 @@ class PollOutcomesTest {
     /** An exchange of the poll's split for one message, as the routes see it. */
     private Exchange step(String messageId) {
         Exchange exchange = new DefaultExchange(context);
-        exchange.setProperty(Poll.PROPERTY, poll);
+        exchange.setProperty(ExchangeProps.POLL, poll);
         exchange.getIn().setHeader(Sqs2Constants.MESSAGE_ID, messageId);
         return exchange;
     }
 
     private Exchange archivedStep(String messageId) {
         Exchange exchange = step(messageId);
-        exchange.setProperty(PollOutcomes.RAW_KEY, "raw/2021/04/26/14/" + messageId);
+        exchange.setProperty(ExchangeProps.RAW_KEY, "raw/2021/04/26/14/" + messageId);
         outcomes.archived(exchange);
         return exchange;
     }
 
     private void staged(String messageId) {
         Exchange exchange = archivedStep(messageId);
-        exchange.setProperty(PollOutcomes.OUTCOME, new MessageOutcome());
-        exchange.setProperty(PollOutcomes.USAGE_BATCH, new UsageBatch(messageId));
+        exchange.setProperty(ExchangeProps.OUTCOME, new MessageOutcome());
+        exchange.setProperty(ExchangeProps.USAGE_BATCH, new UsageBatch(messageId));
         outcomes.staged(exchange);
     }
 
@@ -94,8 +95,8 @@ class PollOutcomesTest {
         assertEquals(Poll.State.ARCHIVED, poll.entry("m-1").getState());
         MessageOutcome outcome = new MessageOutcome();
         UsageBatch batch = new UsageBatch("m-1");
-        exchange.setProperty(PollOutcomes.OUTCOME, outcome);
-        exchange.setProperty(PollOutcomes.USAGE_BATCH, batch);
+        exchange.setProperty(ExchangeProps.OUTCOME, outcome);
+        exchange.setProperty(ExchangeProps.USAGE_BATCH, batch);
 
         outcomes.staged(exchange);
 
@@ -154,11 +155,11 @@ class PollOutcomesTest {
     void a_replayed_message_goes_through_validation_and_accounting_like_a_received_one() {
         Exchange archived = new DefaultExchange(context);
         archived.getIn().setHeader(Sqs2Constants.MESSAGE_ID, "m-1");
-        archived.setProperty(PollOutcomes.RAW_KEY, "raw/2021/04/26/14/m-1");
+        archived.setProperty(ExchangeProps.RAW_KEY, "raw/2021/04/26/14/m-1");
         Poll replay = outcomes.replay(archived);
-        archived.setProperty(Poll.PROPERTY, replay);
-        archived.setProperty(PollOutcomes.OUTCOME, new MessageOutcome());
-        archived.setProperty(PollOutcomes.USAGE_BATCH, new UsageBatch("m-1"));
+        archived.setProperty(ExchangeProps.POLL, replay);
+        archived.setProperty(ExchangeProps.OUTCOME, new MessageOutcome());
+        archived.setProperty(ExchangeProps.USAGE_BATCH, new UsageBatch("m-1"));
 
         outcomes.staged(archived);
         outcomes.accounted(archived);
@@ -185,8 +186,8 @@ class PollOutcomesTest {
                 MessageOutcome outcome = validator.validate(io.meteringest.testkit.Records.record("c-" + id) + "\nnot json\n");
                 UsageBatch batch = new UsageBatch(id);
                 outcome.getAcceptedByMeter().forEach(group -> batch.addAll(group.getRecords()));
-                exchange.setProperty(PollOutcomes.OUTCOME, outcome);
-                exchange.setProperty(PollOutcomes.USAGE_BATCH, batch);
+                exchange.setProperty(ExchangeProps.OUTCOME, outcome);
+                exchange.setProperty(ExchangeProps.USAGE_BATCH, batch);
                 outcomes.staged(exchange);
             }
             store.account(poll.getStagedBatches());
@@ -202,13 +203,13 @@ class PollOutcomesTest {
             consumed.getIn().setHeader(Sqs2Constants.MESSAGE_ID, "m-1");
             again.add(consumed, doneSync -> { });
             Exchange redelivered = new DefaultExchange(context);
-            redelivered.setProperty(Poll.PROPERTY, again);
+            redelivered.setProperty(ExchangeProps.POLL, again);
             redelivered.getIn().setHeader(Sqs2Constants.MESSAGE_ID, "m-1");
-            redelivered.setProperty(PollOutcomes.RAW_KEY, "raw/2021/04/26/14/m-1");
+            redelivered.setProperty(ExchangeProps.RAW_KEY, "raw/2021/04/26/14/m-1");
             outcomes.archived(redelivered);
             UsageBatch batch = new UsageBatch("m-1");
-            redelivered.setProperty(PollOutcomes.OUTCOME, new MessageOutcome());
-            redelivered.setProperty(PollOutcomes.USAGE_BATCH, batch);
+            redelivered.setProperty(ExchangeProps.OUTCOME, new MessageOutcome());
+            redelivered.setProperty(ExchangeProps.USAGE_BATCH, batch);
             outcomes.staged(redelivered);
             store.account(again.getStagedBatches());
             outcomes.accounted(redelivered);

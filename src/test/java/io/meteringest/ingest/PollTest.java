@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meteringest.ExchangeProps;
 import io.meteringest.usage.UsageBatch;
 import java.util.List;
 import java.util.Map;
@@ -134,7 +135,7 @@ class PollTest {
     void a_replay_is_a_poll_of_one_archived_message_nothing_waits_for() {
         Exchange exchange = new DefaultExchange(context);
         exchange.getIn().setHeader(Sqs2Constants.MESSAGE_ID, "m-1");
-        exchange.setProperty(PollOutcomes.RAW_KEY, "raw/2021/04/26/14/m-1");
+        exchange.setProperty(ExchangeProps.RAW_KEY, "raw/2021/04/26/14/m-1");
 
         Poll poll = Poll.ofArchived(exchange);
 

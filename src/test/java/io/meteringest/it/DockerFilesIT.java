@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.meteringest.IngestConfiguration;
+import io.meteringest.SettingsCheck;
 import io.meteringest.StartupException;
 import io.meteringest.local.EmbeddedAws;
 import io.meteringest.testkit.AwsKit;
@@ -77,10 +77,10 @@ class DockerFilesIT {
         Map<String, String> compose = composeSystemProperties();
         java.util.Properties shipped = JarProcess.shippedSettings();
         assertEquals("0.0.0.0", compose.get("camel.management.host"));
-        IngestConfiguration.managementHost(key -> Optional.ofNullable(compose.getOrDefault(key, shipped.getProperty(key))));
+        SettingsCheck.managementHost(key -> Optional.ofNullable(compose.getOrDefault(key, shipped.getProperty(key))));
         Map<String, String> withoutAuthentication = new HashMap<>(compose);
         withoutAuthentication.remove("camel.management.authentication-enabled");
-        assertThrows(StartupException.class, () -> IngestConfiguration.managementHost(
+        assertThrows(StartupException.class, () -> SettingsCheck.managementHost(
                 key -> Optional.ofNullable(withoutAuthentication.getOrDefault(key, shipped.getProperty(key)))));
 
         assertEquals("/app/observe-users.properties", compose.get("camel.management.basic-properties-file"));

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.meteringest.local.EmbeddedAws;
 import io.meteringest.local.FreePort;
+import io.meteringest.ops.AwsCallRecorder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,7 +88,7 @@ final class JarProcess implements AutoCloseable {
                 || args.length > 0 && !args[0].equals("send");
         Path awsCalls = production ? Files.createTempFile("meter-ingest-aws-calls-", ".txt") : null;
         if (awsCalls != null) {
-            command.add("-Dingest.audit.aws-calls-file=" + awsCalls);
+            command.add("-D" + AwsCallRecorder.SETTING + "=" + awsCalls);
         }
         command.add("-jar");
         command.add(JAR.toAbsolutePath().toString());

@@ -53,7 +53,7 @@ class ObserveRouteTest extends RouteTestSupport {
             assertTrue(metrics.contains("meter_ingest_queue_depth 0.0"), metrics);
             assertTrue(metrics.contains("meter_ingest_flush_lag_seconds"), metrics);
         });
-        template.sendBody("direct:usage-flush-all", null);
+        flushAllWindows();
         assertTrue(get("/observe/metrics").body().contains(counter("meter_ingest_usage_rows_flushed", 4)));
     }
 

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meteringest.ExchangeProps;
 import io.meteringest.IngestConfiguration;
 import io.meteringest.local.EmbeddedAws;
 import io.meteringest.usage.UsageAccounting;
@@ -195,6 +196,11 @@ public abstract class RouteTestSupport extends CamelMainTestSupport {
 
     protected UsageStore store() {
         return context.getRegistry().lookupByNameAndType("usageStore", UsageStore.class);
+    }
+
+    /** The shutdown flush's route call: every open window, closed or not, to S3 now. */
+    protected void flushAllWindows() {
+        template.sendBodyAndProperty("direct:usage-flush", null, ExchangeProps.ALL_WINDOWS, true);
     }
 
     /** Open usage rows as "customer|meter|dimensions|windowStart" -> "sum x count". */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meteringest.ops.Operations;
 import io.meteringest.testkit.AdvisedRouteTestSupport;
 import io.meteringest.testkit.Records;
 import java.util.List;
@@ -28,15 +29,11 @@ class UsageFlushRouteTest extends AdvisedRouteTestSupport {
         awaitQueueEmpty();
     }
 
-    private void flushAll() {
-        template.sendBody("direct:usage-flush-all", null);
-    }
-
     @Test
     void writes_the_samples_rollup_as_ndjson_and_a_bindy_csv_twin() throws Exception {
         context.start();
         ingestSamples();
-        flushAll();
+        flushAllWindows();
 
         List<String> objects = keys("usage/");
         assertEquals(2, objects.size(), objects.toString());
@@ -64,13 +61,43 @@ class UsageFlushRouteTest extends AdvisedRouteTestSupport {
     }
 
     @Test
+    void the_operations_flush_writes_closed_windows_through_usage_flush_and_names_its_flush_and_all_windows_go_at_shutdown() throws Exception {
+        context.start();
+        ingestSamples();
+        // a window open for a while yet: the operator's flush, like the timer's, leaves it
+        long inTenMinutes = System.currentTimeMillis() + java.time.Duration.ofMinutes(10).toMillis();
+        send("{\"customerId\":\"c-open\",\"meterApiName\":\"ComputeHours\",\"meterValue\":2,\"meterTimeInMillis\":" + inTenMinutes + "}");
+        awaitQueueEmpty();
+        Operations operations = context.getRegistry().lookupByNameAndType("operations", Operations.class);
+
+        String said = operations.flush();
+        List<String> objects = keys("usage/");
+        assertEquals(2, objects.size(), objects.toString());
+        String ndjsonKey = objects.stream().filter(k -> k.endsWith(".ndjson")).findFirst().orElseThrow();
+        String flushId = ndjsonKey.substring(ndjsonKey.lastIndexOf('/') + 1, ndjsonKey.length() - ".ndjson".length());
+        assertEquals("flush " + flushId + " written", said);
+        assertTrue(text(ndjsonKey).contains("customer-123") && !text(ndjsonKey).contains("c-open"), text(ndjsonKey));
+        assertEquals(List.of("c-open"), store().openRows().stream().map(UsageRow::customerId).toList());
+        assertEquals(List.of(), store().pendingFlushes());
+
+        assertEquals("no closed windows to flush; pending flushes written", operations.flush());
+        assertEquals(objects, keys("usage/"));
+
+        // the same route with allWindows (the shutdown flush) takes the open window too
+        flushAllWindows();
+        assertEquals(List.of(), store().openRows());
+        assertEquals(4, keys("usage/").size());
+        assertTrue(keys("usage/").stream().filter(k -> k.endsWith(".ndjson")).anyMatch(k -> text(k).contains("c-open")));
+    }
+
+    @Test
     void a_flush_that_s3_refuses_stays_pending_and_is_written_once_s3_is_back() throws Exception {
         context.start();
         ingestSamples();
         int s3Port = servers().s3Port();
         servers().stopS3();
         try {
-            assertThrows(CamelExecutionException.class, this::flushAll);
+            assertThrows(CamelExecutionException.class, this::flushAllWindows);
             assertEquals(1, store().pendingFlushes().size());
         } finally {
             servers().startS3(s3Port);
@@ -91,7 +118,7 @@ class UsageFlushRouteTest extends AdvisedRouteTestSupport {
                 }));
         context.start();
         ingestSamples();
-        assertThrows(CamelExecutionException.class, this::flushAll);
+        assertThrows(CamelExecutionException.class, this::flushAllWindows);
         List<String> first = keys("usage/");
         assertEquals(2, first.size());
         byte[] ndjson = object(first.get(1)).asByteArray();

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The usage-flush timer on its own: closed windows reach S3 with nobody asking, open ones wait. */
+/** The usage-flush-timer route on its own: closed windows reach S3 with nobody asking, open ones wait. */
 class UsageTimerFlushRouteTest extends RouteTestSupport {
 
     @Override

@@ -1,0 +1,113 @@
+package io.meteringest;
+
+import io.meteringest.usage.RecordKeys;
+import io.meteringest.usage.Windows;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.spi.PropertiesComponent;
+
+/**
+ * Checks every {@code ingest.*} setting once, before Camel configures anything (the first main
+ * listener, ahead of the embedded servers and {@link IngestConfiguration}'s wiring): a bad one stops
+ * startup with one line naming the key. Its readers ({@link #required}, {@link #duration}, ...) are
+ * how the wiring reads the same settings, so both give the same message.
+ */
+public final class SettingsCheck extends MainListenerSupport {
+
+    @Override
+    public void beforeConfigure(BaseMainSupport main) {
+        check(main.getCamelContext().getPropertiesComponent());
+    }
+
+    /** Every rule, so no server or client starts on a bad setting. */
+    public static void check(PropertiesComponent pc) {
+        fifoQueue(pc, "ingest.queue");
+        fifoQueue(pc, "ingest.dead-letter-queue");
+        required(pc, "ingest.bucket");
+        duration(pc, "ingest.max-future");
+        Windows.of("ingest.aggregation.window", duration(pc, "ingest.aggregation.window"),
+                "ingest.aggregation.grace", duration(pc, "ingest.aggregation.grace"));
+        RecordKeys.mode(required(pc, "ingest.dedup.mode"));
+        duration(pc, "ingest.dedup.retention");
+        required(pc, "ingest.store.url");
+        wholeNumber(pc, "ingest.store.pool-size", 4);
+        wholeNumber(pc, "ingest.local.sqs-port", 9324);
+        wholeNumber(pc, "ingest.local.s3-port", 9000);
+        wholeNumber(pc, "ingest.local.max-receive-count", 5);
+        managementHost(pc::resolveProperty);
+    }
+
+    public static String required(PropertiesComponent pc, String key) {
+        String value = pc.resolveProperty(key).map(String::trim).orElse("");
+        if (value.isEmpty()) {
+            throw new StartupException(key + ": is not set; set it in application.properties or at launch (-D" + key + "=...)");
+        }
+        return value;
+    }
+
+    public static String fifoQueue(PropertiesComponent pc, String key) {
+        String value = required(pc, key);
+        if (!value.endsWith(".fifo")) {
+            throw new StartupException(key + ": '" + value + "' is not a FIFO queue name (must end in .fifo)");
+        }
+        return value;
+    }
+
+    public static Duration duration(PropertiesComponent pc, String key) {
+        String value = required(pc, key);
+        try {
+            Duration duration = Duration.parse(value);
+            if (duration.isNegative()) {
+                throw new StartupException(key + ": must not be negative, was '" + value + "'");
+            }
+            return duration;
+        } catch (DateTimeParseException e) {
+            throw new StartupException(key + ": '" + value + "' is not an ISO-8601 duration such as PT1H or PT30S");
+        }
+    }
+
+    /** A whole number, {@code fallback} when the key is absent. */
+    public static int wholeNumber(PropertiesComponent pc, String key, int fallback) {
+        String value = pc.resolveProperty(key).map(String::trim).filter(v -> !v.isEmpty()).orElse(String.valueOf(fallback));
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new StartupException(key + ": must be a whole number, was '" + value + "'");
+        }
+    }
+
+    /**
+     * /observe (health, metrics) binds loopback unless Camel's management server authentication is on:
+     * beyond this host it must not be open to anyone who can reach the port. Public for the check of
+     * docker/compose.yaml's settings.
+     */
+    public static void managementHost(Function<String, Optional<String>> settings) {
+        if (!flag(settings, "camel.management.enabled")) {
+            return;
+        }
+        // Camel's own default host is 0.0.0.0
+        String host = settings.apply("camel.management.host").map(String::trim).filter(h -> !h.isEmpty()).orElse("0.0.0.0");
+        boolean loopback;
+        try {
+            loopback = java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new StartupException("camel.management.host: cannot resolve '" + host + "'");
+        }
+        if (!loopback && !flag(settings, "camel.management.authentication-enabled", "camel.management.authenticationEnabled")) {
+            throw new StartupException("camel.management.host: '" + host + "' is not loopback; /observe there needs"
+                    + " camel.management.authentication-enabled=true and camel.management.basic-properties-file"
+                    + " (refusing to start unprotected)");
+        }
+    }
+
+    /** True when any of these spellings of one key is set to true. */
+    private static boolean flag(Function<String, Optional<String>> settings, String... keys) {
+        return Arrays.stream(keys).map(settings).flatMap(Optional::stream)
+                .findFirst().map(v -> Boolean.parseBoolean(v.trim())).orElse(false);
+    }
+}

@@ -1,0 +1,63 @@
+package io.meteringest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Map;
+import java.util.Properties;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import org.junit.jupiter.api.Test;
+
+/** The settings rules on the shipped application.properties with one key changed: one line naming the key. */
+class SettingsCheckTest {
+
+    @Test
+    void the_shipped_settings_pass() {
+        SettingsCheck.check(settings(Map.of()));
+    }
+
+    @Test
+    void each_bad_setting_is_one_line_naming_the_key() {
+        assertProblem(Map.of("ingest.bucket", " "),
+                "ingest.bucket: is not set; set it in application.properties or at launch (-Dingest.bucket=...)");
+        assertProblem(Map.of("ingest.queue", "plain-queue"), "ingest.queue: 'plain-queue' is not a FIFO queue name (must end in .fifo)");
+        assertProblem(Map.of("ingest.dead-letter-queue", "dlq"), "ingest.dead-letter-queue: 'dlq' is not a FIFO queue name (must end in .fifo)");
+        assertProblem(Map.of("ingest.max-future", "soon"), "ingest.max-future: 'soon' is not an ISO-8601 duration such as PT1H or PT30S");
+        assertProblem(Map.of("ingest.dedup.retention", "-P1D"), "ingest.dedup.retention: must not be negative, was '-P1D'");
+        assertProblem(Map.of("ingest.aggregation.window", "PT0S"), "ingest.aggregation.window: must be positive, was PT0S");
+        assertProblem(Map.of("ingest.store.url", ""),
+                "ingest.store.url: is not set; set it in application.properties or at launch (-Dingest.store.url=...)");
+        // read by the wiring with Integer.parseInt, which gave a stack trace
+        assertProblem(Map.of("ingest.store.pool-size", "four"), "ingest.store.pool-size: must be a whole number, was 'four'");
+        assertProblem(Map.of("ingest.local.sqs-port", "95x"), "ingest.local.sqs-port: must be a whole number, was '95x'");
+        assertProblem(Map.of("ingest.local.max-receive-count", "many"), "ingest.local.max-receive-count: must be a whole number, was 'many'");
+        assertProblem(Map.of("camel.management.host", "0.0.0.0"), "camel.management.host: '0.0.0.0' is not loopback; /observe there"
+                + " needs camel.management.authentication-enabled=true and camel.management.basic-properties-file"
+                + " (refusing to start unprotected)");
+    }
+
+    @Test
+    void the_readers_give_the_same_line_as_the_check_and_a_default_for_an_absent_number() {
+        PropertiesComponent pc = settings(Map.of("ingest.max-future", "soon"));
+        assertEquals(assertThrows(StartupException.class, () -> SettingsCheck.check(pc)).getMessage(),
+                assertThrows(StartupException.class, () -> SettingsCheck.duration(pc, "ingest.max-future")).getMessage());
+        assertEquals(7, SettingsCheck.wholeNumber(pc, "ingest.no-such-number", 7));
+    }
+
+    private static void assertProblem(Map<String, String> changed, String message) {
+        StartupException e = assertThrows(StartupException.class, () -> SettingsCheck.check(settings(changed)));
+        assertEquals(message, e.getMessage());
+        assertEquals(0, e.getStackTrace().length, "a StartupException carries no stack trace to print");
+    }
+
+    private static PropertiesComponent settings(Map<String, String> changed) {
+        DefaultCamelContext context = new DefaultCamelContext();
+        PropertiesComponent pc = context.getPropertiesComponent();
+        pc.setLocation("file:application.properties");
+        Properties overrides = new Properties();
+        overrides.putAll(changed);
+        pc.setOverrideProperties(overrides);
+        return pc;
+    }
+}
