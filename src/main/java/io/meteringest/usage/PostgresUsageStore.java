@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -94,27 +95,31 @@ public final class PostgresUsageStore extends SqlOutbox {
         if (batches.isEmpty()) {
             return new Accounting(false, 0, 0);
         }
-        // the keys before the transaction: SHA-256 is most of this method's CPU
+        // the keys before the transaction (SHA-256 is most of this method's CPU), a row's key once per poll
         List<List<byte[]>> keysByBatch = new ArrayList<>();
         List<List<UsageRow>> rowsByBatch = new ArrayList<>();
+        Map<UsageRow.Id, String> rowKeys = new HashMap<>();
         for (UsageBatch batch : batches) {
             List<byte[]> batchKeys = new ArrayList<>();
             List<UsageRow> batchRows = new ArrayList<>();
             for (MeterRecord record : batch.records()) {
                 String dims = RecordKeys.dimensionsJson(record.dimensions());
                 batchKeys.add(keys.dedupDigest(record, dims));
-                batchRows.add(UsageRow.of(record, dims, windows));
+                UsageRow row = UsageRow.of(record, dims, windows);
+                rowKeys.computeIfAbsent(row.id(), id -> RecordKeys.rowKey(id.customerId(), id.meterApiName(),
+                        id.dimensionsJson(), id.windowStart()));
+                batchRows.add(row);
             }
             keysByBatch.add(batchKeys);
             rowsByBatch.add(batchRows);
         }
         long now = clock.millis();
-        int day = day(now);
+        LocalDate day = LocalDate.ofInstant(Instant.ofEpochMilli(now), ZoneOffset.UTC);
         partitions(day);
         List<Accounting> results = transactions.inTransaction(connection -> {
             gate(connection, day);
             Set<String> newMessages = insertNew(connection, "seen_message", "message_id", "varchar",
-                    batches.stream().map(UsageBatch::messageId).distinct().toArray(String[]::new), day, ResultSet::getString);
+                    batches.stream().map(UsageBatch::messageId).distinct().toArray(String[]::new), day(day), ResultSet::getString);
             Set<java.nio.ByteBuffer> candidates = new LinkedHashSet<>();
             for (int b = 0; b < batches.size(); b++) {
                 if (newMessages.contains(batches.get(b).messageId())) {
@@ -123,7 +128,7 @@ public final class PostgresUsageStore extends SqlOutbox {
                 }
             }
             Set<java.nio.ByteBuffer> newKeys = insertNew(connection, "seen_key", "record_key", "bytea",
-                    candidates.stream().map(java.nio.ByteBuffer::array).toArray(byte[][]::new), day,
+                    candidates.stream().map(java.nio.ByteBuffer::array).toArray(byte[][]::new), day(day),
                     (rs, column) -> java.nio.ByteBuffer.wrap(rs.getBytes(column)));
             Map<String, UsageRow> deltas = new TreeMap<>(); // sorted: row locks in key order
             Set<String> accountedNow = new HashSet<>();
@@ -144,8 +149,7 @@ public final class PostgresUsageStore extends SqlOutbox {
                         continue;
                     }
                     UsageRow one = rowsByBatch.get(b).get(r);
-                    deltas.merge(RecordKeys.rowKey(one.customerId(), one.meterApiName(), one.dimensionsJson(), one.windowStart()),
-                            one, UsageRow::plus);
+                    deltas.merge(rowKeys.get(one.id()), one, UsageRow::plus);
                 }
                 accountings.add(new Accounting(false, batchKeys.size() - duplicates, duplicates));
             }
@@ -191,16 +195,14 @@ public final class PostgresUsageStore extends SqlOutbox {
      * transaction of those days is in flight. Two transactions of neighbouring days that gate at once
      * wait for each other; PostgreSQL reports the deadlock to one of them, which starts again.
      */
-    private static void gate(Connection connection, int day) throws SQLException {
-        int before = day(LocalDate.of(day / 10000, day / 100 % 100, day % 100).minusDays(1));
-        int after = day(LocalDate.of(day / 10000, day / 100 % 100, day % 100).plusDays(1));
+    private static void gate(Connection connection, LocalDate day) throws SQLException {
         try (PreparedStatement shared = connection.prepareStatement("SELECT pg_advisory_xact_lock_shared(?, ?)")) {
             shared.setInt(1, GATE);
-            shared.setInt(2, day);
+            shared.setInt(2, day(day));
             shared.execute();
         }
         try {
-            for (int other : new int[] {before, after}) {
+            for (int other : new int[] {day(day.minusDays(1)), day(day.plusDays(1))}) {
                 // xact-level locks cannot be given back early: a session-level one is, in the same statement
                 try (PreparedStatement pass = connection.prepareStatement(
                         "SELECT pg_advisory_lock(?, ?), pg_advisory_unlock(?, ?)")) {
@@ -278,12 +280,11 @@ public final class PostgresUsageStore extends SqlOutbox {
     }
 
     /** Today's and tomorrow's partitions, made once per day per instance, each in its own transaction. */
-    private void partitions(int day) {
-        if (days.contains(day)) {
+    private void partitions(LocalDate day) {
+        if (days.contains(day(day))) {
             return;
         }
-        int tomorrow = day(LocalDate.of(day / 10000, day / 100 % 100, day % 100).plusDays(1));
-        for (int d : new int[] {day, tomorrow}) {
+        for (int d : new int[] {day(day), day(day.plusDays(1))}) {
             transactions.inTransaction(connection -> {
                 try (Statement statement = connection.createStatement()) {
                     for (String table : new String[] {"seen_message", "seen_key"}) {
@@ -294,7 +295,7 @@ public final class PostgresUsageStore extends SqlOutbox {
                 return null;
             });
         }
-        days.add(day);
+        days.add(day(day));
     }
 
     /**
@@ -336,10 +337,6 @@ public final class PostgresUsageStore extends SqlOutbox {
             }
             return forgotten + SqlOutbox.pruneWritten(connection, before);
         });
-    }
-
-    private static int day(long millis) {
-        return day(LocalDate.ofInstant(Instant.ofEpochMilli(millis), ZoneOffset.UTC));
     }
 
     private static int day(LocalDate date) {

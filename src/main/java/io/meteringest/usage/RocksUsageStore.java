@@ -155,7 +155,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
 
     private List<Keyed> keyed(List<UsageBatch> batches) {
         // a row's key once per poll, not once per record
-        Map<RowId, ByteBuffer> rowKeys = new HashMap<>();
+        Map<UsageRow.Id, ByteBuffer> rowKeys = new HashMap<>();
         List<Keyed> keyed = new ArrayList<>(batches.size());
         for (UsageBatch batch : batches) {
             List<MeterRecord> records = batch.records();
@@ -167,18 +167,13 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
                 one.dedup().add(digest == null ? null : prefixed(KEY, digest));
                 UsageRow row = UsageRow.of(record, dims, windows);
                 one.rows().add(row);
-                one.rowKeys().add(rowKeys.computeIfAbsent(new RowId(row), id -> ByteBuffer.wrap(openKey(row))));
+                one.rowKeys().add(rowKeys.computeIfAbsent(row.id(), id -> ByteBuffer.wrap(openKey(row))));
             }
             keyed.add(one);
         }
         return keyed;
     }
 
-    private record RowId(String customerId, String meterApiName, String dimensionsJson, long windowStart) {
-        RowId(UsageRow row) {
-            this(row.customerId(), row.meterApiName(), row.dimensionsJson(), row.windowStart());
-        }
-    }
 
     private Accounting account(List<UsageBatch> batches, List<Keyed> keyed) {
         try {

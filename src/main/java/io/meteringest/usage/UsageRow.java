@@ -26,6 +26,14 @@ public record UsageRow(String customerId, String meterApiName, String dimensions
         return c != 0 ? c : Long.compare(a.windowStart, b.windowStart);
     };
 
+    /** What makes two rows one: customer, meter, dimensions and window (a map key, so a row's digest is made once per poll). */
+    record Id(String customerId, String meterApiName, String dimensionsJson, long windowStart) {
+    }
+
+    Id id() {
+        return new Id(customerId, meterApiName, dimensionsJson, windowStart);
+    }
+
     /** The same key's figures added up. */
     static UsageRow plus(UsageRow a, UsageRow b) {
         return new UsageRow(a.customerId(), a.meterApiName(), a.dimensionsJson(), a.windowStart(), a.windowEnd(),
