@@ -16,7 +16,7 @@ import io.meteringest.ingest.SourceMessageIdDeduplication;
 import io.meteringest.ops.AwsCallRecorder;
 import io.meteringest.ops.AwsProbe;
 import io.meteringest.ops.Operations;
-import io.meteringest.record.MeterRecordCodec;
+import io.meteringest.record.RecordSplitter;
 import io.meteringest.record.RecordJson;
 import io.meteringest.record.RecordValidator;
 import io.meteringest.usage.RecordKeys;
@@ -72,8 +72,8 @@ public final class IngestConfiguration implements CamelConfiguration {
         // one mapper reads records and writes reports and payload pointers, so numbers round-trip
         RecordJson json = new RecordJson();
         Registry registry = context.getRegistry();
-        MeterRecordCodec codec = new MeterRecordCodec(json);
-        registry.bind("messageValidator", new MessageValidator(codec, new RecordValidator(clock, maxFuture)));
+        RecordSplitter splitter = new RecordSplitter(json);
+        registry.bind("messageValidator", new MessageValidator(splitter, new RecordValidator(clock, maxFuture)));
         registry.bind("failureReportWriter", new FailureReportWriter(json.mapper(), clock));
         registry.bind("s3Keys", new S3Keys());
         registry.bind("batchDelete", new BatchDelete(context, required(pc, "ingest.queue")));

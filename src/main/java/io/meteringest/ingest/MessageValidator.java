@@ -1,6 +1,6 @@
 package io.meteringest.ingest;
 
-import io.meteringest.record.MeterRecordCodec;
+import io.meteringest.record.RecordSplitter;
 import io.meteringest.record.RecordItem;
 import io.meteringest.record.RecordValidator;
 import java.io.Closeable;
@@ -16,20 +16,20 @@ import java.util.Iterator;
  */
 public final class MessageValidator {
 
-    private final MeterRecordCodec codec;
+    private final RecordSplitter splitter;
     private final RecordValidator validator;
 
-    public MessageValidator(MeterRecordCodec codec, RecordValidator validator) {
-        this.codec = codec;
+    public MessageValidator(RecordSplitter splitter, RecordValidator validator) {
+        this.splitter = splitter;
         this.validator = validator;
     }
 
     public MessageOutcome validate(byte[] body) throws IOException {
-        return validate(codec.split(body));
+        return validate(splitter.split(body));
     }
 
     public MessageOutcome validate(String body) throws IOException {
-        return validate(codec.split(body));
+        return validate(splitter.split(body));
     }
 
     /** The message's accepted records, one element per meter: the exchanges ingest-validate sends to usage-route. */
@@ -47,7 +47,7 @@ public final class MessageValidator {
 
     /** An Extended Client payload, read as a stream. */
     public MessageOutcome validate(File body) throws IOException {
-        return validate(codec.split(body));
+        return validate(splitter.split(body));
     }
 
     private MessageOutcome validate(Iterator<RecordItem> items) throws IOException {

@@ -4,7 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
-/** Lines of a body in memory, found 8 bytes at a time and never copied; used by {@link MeterRecordCodec}. */
+/** Lines of a body in memory, found 8 bytes at a time and never copied; used by {@link RecordSplitter}. */
 final class MemoryLines extends BodyLines {
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);

@@ -2,7 +2,6 @@ package io.meteringest.usage;
 
 import static io.meteringest.usage.RocksBytes.concat;
 import static io.meteringest.usage.RocksBytes.flushState;
-import static io.meteringest.usage.RocksBytes.longBytes;
 import static io.meteringest.usage.RocksBytes.prefixed;
 import static io.meteringest.usage.RocksBytes.startsWith;
 
@@ -10,37 +9,25 @@ import io.meteringest.record.MeterRecord;
 import io.meteringest.usage.RocksBytes.OpenRow;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.rocksdb.BlockBasedTableConfig;
-import org.rocksdb.BloomFilter;
-import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.ColumnFamilyOptions;
-import org.rocksdb.DBOptions;
-import org.rocksdb.LRUCache;
-import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
-import org.rocksdb.WriteBufferManager;
-import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code flushes} and {@code flush-rows}: the outbox, rows kept until pruned (as in SQL);</li>
  *   <li>{@code meta}: entries per day, so pruning can say how much it forgot.</li>
  * </ul>
- * Memory is bounded by settings (block cache and memtables share one cache), not by the key count.
+ * The database itself, its options and its day families are {@link RocksDatabase}.
  * One writer at a time: {@code account} (a poll's lookups and its write), {@code closeWindows},
  * {@code markWritten} and {@code prune} are each one critical section. The readers of the outbox and
  * of open rows ({@code pendingFlushes}, {@code openRows}, {@code flushLagMillis}) take no lock, so
@@ -66,34 +53,17 @@ import org.slf4j.LoggerFactory;
 public final class RocksUsageStore implements UsageStore, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RocksUsageStore.class);
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter FLUSH_ID =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
-    private static final String SEEN = "seen-";
     private static final byte KEY = 'k';
     private static final byte MESSAGE = 'm';
-    private static final long CACHE_BYTES = 64L << 20;
-    private static final long MEMTABLE_BYTES = 64L << 20;
-
-    static {
-        RocksDB.loadLibrary();
-    }
 
     private final Path folder;
     private final RecordKeys keys;
     private final Windows windows;
     private final Duration retention;
     private final Clock clock;
-    // half the cache kept for index and filter blocks, so data blocks and memtables cannot push them out
-    private final LRUCache cache = new LRUCache(CACHE_BYTES, -1, false, 0.5);
-    private final WriteBufferManager writeBuffers = new WriteBufferManager(MEMTABLE_BYTES, cache);
-    private final BloomFilter bloom = new BloomFilter(10);
-    private final WriteOptions synced = new WriteOptions().setSync(true);
-    private DBOptions dbOptions;
-    private ColumnFamilyOptions cfOptions;
-    private volatile RocksDB db;
-    /** sorted by name (days in order); concurrent, since the unlocked readers look up families too */
-    private final Map<String, ColumnFamilyHandle> families = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private volatile RocksDatabase db;
 
     public RocksUsageStore(Path folder, RecordKeys keys, Windows windows, Duration retention, Clock clock) {
         this.folder = folder.toAbsolutePath();
@@ -105,33 +75,8 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
 
     @Override
     public synchronized void createSchema() throws Exception {
-        if (db != null) {
-            return;
-        }
-        Files.createDirectories(folder);
-        cfOptions = new ColumnFamilyOptions().setTableFormatConfig(new BlockBasedTableConfig()
-                .setBlockCache(cache).setFilterPolicy(bloom).setCacheIndexAndFilterBlocks(true)
-                .setCacheIndexAndFilterBlocksWithHighPriority(true).setPinL0FilterAndIndexBlocksInCache(true)
-                // a lookup reads one 4 KiB filter and index partition, not a file's whole filter
-                .setPartitionFilters(true).setIndexType(org.rocksdb.IndexType.kTwoLevelIndexSearch)
-                .setMetadataBlockSize(4096).setPinTopLevelIndexAndFilter(true));
-        dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-                .setWriteBufferManager(writeBuffers).setMaxOpenFiles(512).setKeepLogFileNum(3);
-        List<String> names = new ArrayList<>(List.of("default", "open", "flushes", "flush-rows", "meta"));
-        if (Files.exists(folder.resolve("CURRENT"))) {
-            for (byte[] name : RocksDB.listColumnFamilies(new org.rocksdb.Options(), folder.toString())) {
-                String n = new String(name, StandardCharsets.UTF_8);
-                if (!names.contains(n)) {
-                    names.add(n);
-                }
-            }
-        }
-        List<ColumnFamilyDescriptor> descriptors = names.stream()
-                .map(n -> new ColumnFamilyDescriptor(n.getBytes(StandardCharsets.UTF_8), cfOptions)).toList();
-        List<ColumnFamilyHandle> handles = new ArrayList<>();
-        db = RocksDB.open(dbOptions, folder.toString(), descriptors, handles);
-        for (int i = 0; i < names.size(); i++) {
-            families.put(names.get(i), handles.get(i));
+        if (db == null) {
+            db = new RocksDatabase(folder);
         }
     }
 
@@ -178,15 +123,15 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     private Accounting account(List<UsageBatch> batches, List<Keyed> keyed) {
         try {
             long now = clock.millis();
-            List<ColumnFamilyHandle> days = seenDaysNewestFirst();
-            Set<ByteBuffer> processed = existing(days, keyed.stream().map(Keyed::message).toList());
+            List<ColumnFamilyHandle> days = db.seenDaysNewestFirst();
+            Set<ByteBuffer> processed = db.existing(days, keyed.stream().map(Keyed::message).toList());
             List<byte[]> candidates = new ArrayList<>();
             for (Keyed batch : keyed) {
                 if (!processed.contains(ByteBuffer.wrap(batch.message()))) {
                     batch.dedup().stream().filter(java.util.Objects::nonNull).forEach(candidates::add);
                 }
             }
-            Set<ByteBuffer> seen = existing(days, candidates);
+            Set<ByteBuffer> seen = db.existing(days, candidates);
             Map<ByteBuffer, UsageRow> deltas = new LinkedHashMap<>();
             List<byte[]> written = new ArrayList<>();
             List<Accounting> results = new ArrayList<>();
@@ -211,16 +156,9 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
                 results.add(new Accounting(false, batch.rows().size() - duplicates, duplicates));
             }
             try (WriteBatch write = new WriteBatch()) {
-                String today = SEEN + DAY.format(Instant.ofEpochMilli(now));
-                ColumnFamilyHandle day = family(today);
-                for (byte[] key : written) {
-                    write.put(day, key, new byte[0]);
-                }
-                if (!written.isEmpty()) {
-                    write.put(fixed("meta"), today.getBytes(StandardCharsets.UTF_8), longBytes(count(today) + written.size()));
-                }
+                db.remember(write, now, written);
                 addToOpenRows(write, deltas, now);
-                db.write(synced, write);
+                db.write(write);
             }
             return UsageBatch.accounted(batches, results);
         } catch (RocksDBException e) {
@@ -233,8 +171,8 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
             return;
         }
         List<byte[]> rowKeys = deltas.keySet().stream().map(ByteBuffer::array).toList();
-        ColumnFamilyHandle open = fixed("open");
-        List<byte[]> current = db.multiGetAsList(java.util.Collections.nCopies(rowKeys.size(), open), rowKeys);
+        ColumnFamilyHandle open = db.family("open");
+        List<byte[]> current = db.multiGet("open", rowKeys);
         int i = 0;
         for (Map.Entry<ByteBuffer, UsageRow> delta : deltas.entrySet()) {
             byte[] existing = current.get(i++);
@@ -253,7 +191,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     public synchronized String closeWindows(boolean all) {
         long now = clock.millis();
         long closedBefore = windows.closedBefore(now);
-        try (RocksIterator it = db.newIterator(fixed("open")); WriteBatch write = new WriteBatch()) {
+        try (RocksIterator it = db.iterator("open"); WriteBatch write = new WriteBatch()) {
             String flushId = FLUSH_ID.format(Instant.ofEpochMilli(now)) + "-" + UUID.randomUUID().toString().substring(0, 8);
             byte[] prefix = (flushId + "\0").getBytes(StandardCharsets.UTF_8);
             int rows = 0;
@@ -264,16 +202,16 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
                 }
                 // the open row's bytes without its openedAt: no decoding
                 byte[] open = it.value();
-                write.put(fixed("flush-rows"), concat(prefix, Arrays.copyOfRange(key, 8, key.length)),
+                write.put(db.family("flush-rows"), concat(prefix, Arrays.copyOfRange(key, 8, key.length)),
                         Arrays.copyOf(open, open.length - 8));
-                write.delete(fixed("open"), key);
+                write.delete(db.family("open"), key);
                 rows++;
             }
             if (rows == 0) {
                 return null;
             }
-            write.put(fixed("flushes"), flushId.getBytes(StandardCharsets.UTF_8), flushState(now, false));
-            db.write(synced, write);
+            write.put(db.family("flushes"), flushId.getBytes(StandardCharsets.UTF_8), flushState(now, false));
+            db.write(write);
             LOG.info("flush {}: {} usage row(s) closed", flushId, rows);
             return flushId;
         } catch (RocksDBException e) {
@@ -284,7 +222,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     @Override
     public List<Flush> pendingFlushes() {
         List<Flush> pending = new ArrayList<>();
-        try (RocksIterator flushes = db.newIterator(fixed("flushes"))) {
+        try (RocksIterator flushes = db.iterator("flushes")) {
             for (flushes.seekToFirst(); flushes.isValid(); flushes.next()) {
                 ByteBuffer state = ByteBuffer.wrap(flushes.value());
                 long createdAt = state.getLong();
@@ -305,7 +243,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     private List<UsageRow> flushRows(String id) {
         byte[] prefix = (id + "\0").getBytes(StandardCharsets.UTF_8);
         List<UsageRow> rows = new ArrayList<>();
-        try (RocksIterator it = db.newIterator(fixed("flush-rows"))) {
+        try (RocksIterator it = db.iterator("flush-rows")) {
             for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
                 rows.add(OpenRow.readRow(it.value()));
             }
@@ -318,9 +256,9 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     public synchronized void markWritten(String flushId) {
         try {
             byte[] key = flushId.getBytes(StandardCharsets.UTF_8);
-            byte[] state = db.get(fixed("flushes"), key);
+            byte[] state = db.get("flushes", key);
             if (state != null) {
-                db.put(fixed("flushes"), synced, key, flushState(ByteBuffer.wrap(state).getLong(), true));
+                db.put("flushes", key, flushState(ByteBuffer.wrap(state).getLong(), true));
             }
         } catch (RocksDBException e) {
             throw new IllegalStateException("usage store unavailable: " + e.getMessage(), e);
@@ -333,22 +271,9 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
         long before = clock.millis() - retention.toMillis();
         int forgotten = 0;
         try {
-            for (String name : List.copyOf(families.keySet())) {
-                if (!name.startsWith(SEEN)) {
-                    continue;
-                }
-                long dayEnd = LocalDate.parse(name.substring(SEEN.length()), DateTimeFormatter.BASIC_ISO_DATE)
-                        .plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-                if (dayEnd <= before) {
-                    forgotten += (int) count(name);
-                    ColumnFamilyHandle handle = families.remove(name);
-                    db.dropColumnFamily(handle);
-                    handle.close();
-                    db.delete(fixed("meta"), synced, name.getBytes(StandardCharsets.UTF_8));
-                }
-            }
+            forgotten += db.dropDaysEndedBy(before);
             List<byte[]> old = new ArrayList<>();
-            try (RocksIterator flushes = db.newIterator(fixed("flushes"))) {
+            try (RocksIterator flushes = db.iterator("flushes")) {
                 for (flushes.seekToFirst(); flushes.isValid(); flushes.next()) {
                     ByteBuffer state = ByteBuffer.wrap(flushes.value());
                     if (state.getLong() < before && state.get() != 0) {
@@ -358,8 +283,8 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
             }
             for (byte[] id : old) {
                 forgotten += flushRows(new String(id, StandardCharsets.UTF_8)).size() + 1;
-                db.deleteRange(fixed("flush-rows"), concat(id, new byte[] {0}), concat(id, new byte[] {1}));
-                db.delete(fixed("flushes"), synced, id);
+                db.deleteRange("flush-rows", concat(id, new byte[] {0}), concat(id, new byte[] {1}));
+                db.delete("flushes", id);
             }
             return forgotten;
         } catch (RocksDBException e) {
@@ -372,14 +297,14 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
         long now = clock.millis();
         long oldest = now;
         long closedBefore = windows.closedBefore(now);
-        try (RocksIterator it = db.newIterator(fixed("open"))) {
+        try (RocksIterator it = db.iterator("open")) {
             for (it.seekToFirst(); it.isValid() && ByteBuffer.wrap(it.key()).getLong() <= closedBefore; it.next()) {
                 long windowEnd = ByteBuffer.wrap(it.key()).getLong();
                 byte[] open = it.value();
                 oldest = Math.min(oldest, Math.max(windowEnd + windows.graceMillis(), OpenRow.openedAt(open)));
             }
         }
-        try (RocksIterator flushes = db.newIterator(fixed("flushes"))) {
+        try (RocksIterator flushes = db.iterator("flushes")) {
             for (flushes.seekToFirst(); flushes.isValid(); flushes.next()) {
                 ByteBuffer state = ByteBuffer.wrap(flushes.value());
                 long createdAt = state.getLong();
@@ -394,7 +319,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     @Override
     public List<UsageRow> openRows() {
         List<UsageRow> rows = new ArrayList<>();
-        try (RocksIterator it = db.newIterator(fixed("open"))) {
+        try (RocksIterator it = db.iterator("open")) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 rows.add(OpenRow.read(it.value()).row());
             }
@@ -405,74 +330,10 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
 
     @Override
     public synchronized void close() {
-        families.values().forEach(ColumnFamilyHandle::close);
-        families.clear();
         if (db != null) {
             db.close();
             db = null;
         }
-        synced.close();
-        if (dbOptions != null) {
-            dbOptions.close();
-            cfOptions.close();
-        }
-        writeBuffers.close();
-        cache.close();
-        bloom.close();
-    }
-
-    /** The live days, newest first: a duplicate is most likely recent. */
-    private List<ColumnFamilyHandle> seenDaysNewestFirst() {
-        List<ColumnFamilyHandle> days = new ArrayList<>();
-        families.forEach((name, handle) -> {
-            if (name.startsWith(SEEN)) {
-                days.add(0, handle);
-            }
-        });
-        return days;
-    }
-
-    /** Which of {@code candidates} any live day holds: one multiGet per day for those not yet found. */
-    private Set<ByteBuffer> existing(List<ColumnFamilyHandle> days, List<byte[]> candidates) throws RocksDBException {
-        Set<ByteBuffer> found = new HashSet<>();
-        Map<ByteBuffer, byte[]> distinct = new LinkedHashMap<>();
-        candidates.forEach(c -> distinct.put(ByteBuffer.wrap(c), c));
-        List<byte[]> left = new ArrayList<>(distinct.values());
-        for (ColumnFamilyHandle day : days) {
-            if (left.isEmpty()) {
-                break;
-            }
-            List<byte[]> values = db.multiGetAsList(java.util.Collections.nCopies(left.size(), day), left);
-            List<byte[]> next = new ArrayList<>();
-            for (int i = 0; i < left.size(); i++) {
-                if (values.get(i) != null) {
-                    found.add(ByteBuffer.wrap(left.get(i)));
-                } else {
-                    next.add(left.get(i));
-                }
-            }
-            left = next;
-        }
-        return found;
-    }
-
-    /** One of the families every store has from its first open. */
-    private ColumnFamilyHandle fixed(String name) {
-        return families.get(name);
-    }
-
-    private ColumnFamilyHandle family(String name) throws RocksDBException {
-        ColumnFamilyHandle handle = families.get(name);
-        if (handle == null) {
-            handle = db.createColumnFamily(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), cfOptions));
-            families.put(name, handle);
-        }
-        return handle;
-    }
-
-    private long count(String day) throws RocksDBException {
-        byte[] value = db.get(fixed("meta"), day.getBytes(StandardCharsets.UTF_8));
-        return value == null ? 0 : ByteBuffer.wrap(value).getLong();
     }
 
     private byte[] openKey(UsageRow row) {

@@ -3,7 +3,7 @@ package io.meteringest.bench;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.meteringest.record.MeterRecordCodec;
+import io.meteringest.record.RecordSplitter;
 import io.meteringest.record.RecordItem;
 import io.meteringest.record.RecordValidator;
 import java.io.IOException;
@@ -48,7 +48,7 @@ public class CodecBenchmark {
     static final int RECORDS = 100;
 
     private final byte[] body = Workload.a(7).messages().get(0).body().getBytes(StandardCharsets.UTF_8);
-    private final MeterRecordCodec codec = new MeterRecordCodec();
+    private final RecordSplitter codec = new RecordSplitter();
     private final RecordValidator validator = new RecordValidator(Clock.systemUTC(), Duration.ofHours(1));
     private final JsonFactory jackson = new JsonFactory();
 

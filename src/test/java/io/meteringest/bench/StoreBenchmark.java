@@ -2,7 +2,7 @@ package io.meteringest.bench;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.meteringest.record.MeterRecordCodec;
+import io.meteringest.record.RecordSplitter;
 import io.meteringest.record.RecordOutcome;
 import io.meteringest.record.RecordValidator;
 import io.meteringest.usage.RecordKeys;
@@ -30,7 +30,7 @@ final class StoreBenchmark {
 
     /** Accepted records per second the store takes, over {@code messages} messages of workload A. */
     static double recordsPerSecond(String url, Path folder, int messages) throws Exception {
-        MeterRecordCodec codec = new MeterRecordCodec();
+        RecordSplitter codec = new RecordSplitter();
         RecordValidator validator = new RecordValidator(Clock.systemUTC(), Duration.ofHours(1));
         List<UsageBatch> batches = new ArrayList<>();
         int records = 0;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meteringest.record.MeterRecord;
-import io.meteringest.record.MeterRecordCodec;
+import io.meteringest.record.RecordSplitter;
 import io.meteringest.record.RecordOutcome;
 import io.meteringest.record.RecordValidator;
 import io.meteringest.testkit.Records;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** ingest-validate's one call per message: every record's verdict folded into one MessageOutcome, accepted grouped by meter. */
 class MessageValidatorTest {
 
-    private final MessageValidator validator = new MessageValidator(new MeterRecordCodec(),
+    private final MessageValidator validator = new MessageValidator(new RecordSplitter(),
             new RecordValidator(Clock.systemUTC(), Duration.ofHours(1)));
 
     @TempDir

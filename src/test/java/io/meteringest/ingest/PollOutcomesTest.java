@@ -172,7 +172,7 @@ class PollOutcomesTest {
     @Test
     void one_done_line_per_accounted_message_and_the_redelivered_ones_listed_apart(@org.junit.jupiter.api.io.TempDir
             java.nio.file.Path folder) throws Exception {
-        MessageValidator validator = new MessageValidator(new io.meteringest.record.MeterRecordCodec(),
+        MessageValidator validator = new MessageValidator(new io.meteringest.record.RecordSplitter(),
                 new io.meteringest.record.RecordValidator(java.time.Clock.systemUTC(), java.time.Duration.ofHours(1)));
         io.meteringest.usage.Windows windows = io.meteringest.usage.Windows.of("window", java.time.Duration.ofMinutes(1),
                 "grace", java.time.Duration.ofSeconds(30));

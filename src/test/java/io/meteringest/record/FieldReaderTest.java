@@ -67,7 +67,7 @@ class FieldReaderTest {
     private void sameOutcomes(RecordValidator validator, String body) {
         List<RecordItem> fields = split(body);
         List<RecordItem> trees = new ArrayList<>();
-        new MeterRecordCodec(new RecordJson(), false).split(body.getBytes(StandardCharsets.UTF_8)).forEachRemaining(trees::add);
+        new RecordSplitter(new RecordJson(), false).split(body.getBytes(StandardCharsets.UTF_8)).forEachRemaining(trees::add);
         assertEquals(trees.size(), fields.size());
         assertTrue(fields.stream().filter(i -> i.fields() != null).count() >= 5, "the common lines were read into fields");
         for (int i = 0; i < trees.size(); i++) {

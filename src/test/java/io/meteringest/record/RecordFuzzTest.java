@@ -33,8 +33,8 @@ class RecordFuzzTest {
             "(?s)(record|body|customerId|meterApiName|meterValue|meterTimeInMillis|uniqueId"
                     + "|dimensions(\\.[A-Za-z0-9_-]+|\\[\"([^\"\\\\]|\\\\.)*(\"|\\.\\.\\.)\\])?): .+");
     private static final Instant NOW = Instant.parse("2026-11-21T20:00:00Z");
-    private final MeterRecordCodec codec = new MeterRecordCodec();
-    private final MeterRecordCodec treesOnly = new MeterRecordCodec(new RecordJson(), false);
+    private final RecordSplitter codec = new RecordSplitter();
+    private final RecordSplitter treesOnly = new RecordSplitter(new RecordJson(), false);
     private final RecordValidator validator = new RecordValidator(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofHours(1));
 
     @FuzzTest(maxDuration = "30s")

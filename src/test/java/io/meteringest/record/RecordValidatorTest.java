@@ -19,7 +19,7 @@ class RecordValidatorTest {
     private static final Instant NOW = Instant.parse("2026-11-21T20:00:00Z");
     private final RecordValidator validator =
             new RecordValidator(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofHours(1));
-    private final MeterRecordCodec codec = new MeterRecordCodec();
+    private final RecordSplitter codec = new RecordSplitter();
 
     private RecordOutcome validate(String json) {
         return validator.validate(codec.split(json).next());
@@ -202,7 +202,7 @@ class RecordValidatorTest {
 
     @Test
     void rejects_values_that_are_not_objects() {
-        MeterRecordCodec.class.getName();
+        RecordSplitter.class.getName();
         RecordOutcome outcome = validator.validate(codec.split("[5]").next());
         assertEquals(List.of("record: must be a JSON object, was 5"), outcome.reasons());
         assertEquals(List.of("record: must be a JSON object, was [1,2]"),

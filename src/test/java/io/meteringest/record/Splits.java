@@ -15,7 +15,7 @@ import java.util.List;
 final class Splits {
 
     static final String REC = "{\"customerId\":\"c\",\"meterApiName\":\"m\",\"meterValue\":1,\"meterTimeInMillis\":1}";
-    private static final MeterRecordCodec CODEC = new MeterRecordCodec();
+    private static final RecordSplitter CODEC = new RecordSplitter();
 
     private Splits() {
     }

@@ -1,6 +1,6 @@
 package io.meteringest.testkit;
 
-import io.meteringest.record.MeterRecordCodec;
+import io.meteringest.record.RecordSplitter;
 import io.meteringest.record.RecordOutcome;
 import io.meteringest.record.RecordValidator;
 import java.io.IOException;
@@ -39,7 +39,7 @@ public final class Records {
      * (the shipped max-future of one hour), in body order.
      */
     public static List<RecordOutcome> outcomes(String body) {
-        MeterRecordCodec codec = new MeterRecordCodec();
+        RecordSplitter codec = new RecordSplitter();
         RecordValidator validator = new RecordValidator(Clock.systemUTC(), Duration.ofHours(1));
         List<RecordOutcome> outcomes = new ArrayList<>();
         codec.split(body).forEachRemaining(item -> outcomes.add(validator.validate(item)));

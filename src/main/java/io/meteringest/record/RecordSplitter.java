@@ -15,7 +15,7 @@ import java.util.List;
  * one record in memory at a time, reading it by its first non-blank byte
  * as a JSON array ({@link ArrayRecords}) or as NDJSON or a single object ({@link NdjsonRecords}).
  */
-public final class MeterRecordCodec {
+public final class RecordSplitter {
 
     private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
     /** how far a streamed body is looked into for its first non-blank byte */
@@ -25,11 +25,11 @@ public final class MeterRecordCodec {
     private final RecordJson json;
     private final boolean readFields;
 
-    public MeterRecordCodec() {
+    public RecordSplitter() {
         this(new RecordJson());
     }
 
-    public MeterRecordCodec(RecordJson json) {
+    public RecordSplitter(RecordJson json) {
         this(json, true);
     }
 
@@ -37,7 +37,7 @@ public final class MeterRecordCodec {
      * @param readFields read NDJSON records straight into their fields (falling back to a tree for
      *                   anything unusual); false reads every record as a tree, for tests comparing both
      */
-    MeterRecordCodec(RecordJson json, boolean readFields) {
+    RecordSplitter(RecordJson json, boolean readFields) {
         this.json = json;
         this.readFields = readFields;
     }

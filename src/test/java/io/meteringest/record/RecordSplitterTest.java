@@ -15,9 +15,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The decoder: which reading a body gets (array, NDJSON, one object), BOM, empty bodies, the samples. */
-class MeterRecordCodecTest {
+class RecordSplitterTest {
 
-    private final MeterRecordCodec codec = new MeterRecordCodec();
+    private final RecordSplitter codec = new RecordSplitter();
 
     @Test
     void splits_the_reference_array_sample() throws Exception {
