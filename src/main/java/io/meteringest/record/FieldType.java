@@ -1,22 +1,23 @@
 package io.meteringest.record;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 
 /** The JSON types of {@link RecordField}s, each tested the same way on a tree node and on a token. */
 enum FieldType {
-    STRING("must be a string"),
-    NUMBER("must be a finite number"),
-    EPOCH_MILLIS("must be an integer of epoch milliseconds"),
-    STRING_MAP("must be an object of string to string");
+    STRING("must be a string", JsonToken.VALUE_STRING),
+    NUMBER("must be a finite number", JsonToken.VALUE_NUMBER_INT),
+    EPOCH_MILLIS("must be an integer of epoch milliseconds", JsonToken.VALUE_NUMBER_INT),
+    STRING_MAP("must be an object of string to string", JsonToken.START_OBJECT);
 
     /** the reason text: what a value of another type must be */
     final String rule;
 
-    FieldType(String rule) {
+    private final JsonToken firstToken;
+
+    FieldType(String rule, JsonToken firstToken) {
         this.rule = rule;
+        this.firstToken = firstToken;
     }
 
     /** The tree reading's test; a missing field and JSON null are absent, never asked here. */
@@ -29,14 +30,12 @@ enum FieldType {
         };
     }
 
-    /** The same test on a value's first token, as the field reader sees it (a map's entries are each a STRING). */
-    boolean of(JsonToken token, JsonParser parser) throws IOException {
-        return switch (this) {
-            case STRING -> token == JsonToken.VALUE_STRING;
-            case NUMBER -> token.isNumeric();
-            case EPOCH_MILLIS -> token == JsonToken.VALUE_NUMBER_INT
-                    && (parser.getNumberType() == JsonParser.NumberType.INT || parser.getNumberType() == JsonParser.NumberType.LONG);
-            case STRING_MAP -> token == JsonToken.START_OBJECT;
-        };
+    /**
+     * The same test on a value's first token, as the field reader sees it (a map's entries are each a
+     * STRING). An integer beyond long range passes here but fails the reader's getLongValue, which
+     * sends the record to the tree reading as well; kept this small because it runs for every field.
+     */
+    boolean of(JsonToken token) {
+        return token == firstToken || (this == NUMBER && token == JsonToken.VALUE_NUMBER_FLOAT);
     }
 }

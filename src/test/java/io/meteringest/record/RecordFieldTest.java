@@ -1,10 +1,12 @@
 package io.meteringest.record;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +15,7 @@ import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
-/** The rule table names the contract's fields, in the order reasons are given, with their presence and type. */
+/** The rule table names the contract's fields, in the order reasons are given, with their presence and type; a type reads alike on tokens and trees. */
 class RecordFieldTest {
 
     @Test
@@ -36,12 +38,23 @@ class RecordFieldTest {
     }
 
     @Test
-    void finds_a_field_by_its_json_name_and_no_other() {
-        for (RecordField field : RecordField.ALL) {
-            assertSame(field, RecordField.named(field.json));
+    void a_type_takes_a_value_by_its_first_token_as_by_its_tree_node() throws Exception {
+        RecordJson json = new RecordJson();
+        for (String value : List.of("\"s\"", "\"\"", "1", "-1.5", "1e400", "9223372036854775807", "true", "null",
+                "{}", "{\"a\":\"b\"}", "[]", "[1]")) {
+            JsonNode node = json.mapper().readTree(value);
+            JsonToken token;
+            try (JsonParser parser = json.fieldsFactory().createParser(value)) {
+                token = parser.nextToken();
+            }
+            for (FieldType type : FieldType.values()) {
+                assertEquals(type.of(node), type.of(token), type + " of " + value);
+            }
         }
-        assertNull(RecordField.named("CustomerId"));
-        assertNull(RecordField.named("other"));
+        // beyond long range the token passes EPOCH_MILLIS and the node does not: FieldReader's getLongValue
+        // fails such a record (FieldReaderTest), so both readings still agree
+        assertTrue(FieldType.EPOCH_MILLIS.of(JsonToken.VALUE_NUMBER_INT));
+        assertFalse(FieldType.EPOCH_MILLIS.of(json.mapper().readTree("99999999999999999999")));
     }
 
     @Test
