@@ -57,7 +57,8 @@ public final class Benchmark {
     private static final Pattern DONE = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .* message (\\S+) done: ");
     private static final Path JAR = Path.of("target", "meter-ingest.jar");
     /** the JVM options of README's run command ({@code -Dbench.app-jvm-options} to try others) */
-    static final String APP_JVM_OPTIONS = System.getProperty("bench.app-jvm-options", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    static final String APP_JVM_OPTIONS = System.getProperty("bench.app-jvm-options",
+            "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=" + Path.of("target", "meter-ingest.jsa").toAbsolutePath());
     /** the SDK loops' JVM: the same heap and GC, and the full JIT, as in the runs before meter-ingest shipped C1 only */
     static final String SDK_JVM_OPTIONS = "-Xmx256m -XX:+UseSerialGC";
     /** the servers' JVM, the same in every run */
@@ -171,8 +172,8 @@ public final class Benchmark {
                         if (APP_ONLY) {
                             // profiling aid (-Dbench.app-only=true): meter-ingest alone, no ceiling, no table
                             Run only = app(aws, sqs, workload, id, work, consumers);
-                            System.err.printf("workload %s repeat %d: meter-ingest %.0f msg/s, %.1f CPU s per 100k records, peak RSS %d MiB%n",
-                                    workload.name(), r, only.messagesPerSecond(), only.cpuSeconds() * 100_000 / only.records(),
+                            System.err.printf("workload %s repeat %d: meter-ingest %.0f msg/s, launch to first delete %.2f s, %.1f CPU s per 100k records, peak RSS %d MiB%n",
+                                    workload.name(), r, only.messagesPerSecond(), only.fromLaunchSeconds() - only.fromFirstDeleteSeconds(), only.cpuSeconds() * 100_000 / only.records(),
                                     only.peakRssKib() / 1024);
                             continue;
                         }

@@ -25,6 +25,32 @@ class IngestFlowIT {
     @TempDir
     Path dataDir;
 
+    /**
+     * README's run command maps the class-data-sharing archive {@code package} built (src/build/cds-archive.sh):
+     * with -Xshare:on the JVM refuses to start when the archive does not fit this JDK and these jars,
+     * and the class log says where the application's classes came from.
+     */
+    @Test
+    void the_run_command_maps_the_class_data_sharing_archive_package_built() throws Exception {
+        String run = Files.readAllLines(Path.of("README.md")).stream()
+                .filter(l -> l.startsWith("./mvnw -q package -DskipTests && java ")).findFirst().orElseThrow();
+        List<String> options = List.of(run.substring(run.indexOf("&& java ") + 8, run.indexOf(" -jar ")).split(" "));
+        assertTrue(options.contains("-XX:SharedArchiveFile=target/meter-ingest.jsa"), run);
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xshare:on", "-Xlog:class+load=info"));
+        command.addAll(options);
+        // a setting that stops it at once, after Camel main and the settings check have loaded
+        command.addAll(List.of("-Dingest.aggregation.window=bogus", "-jar", JarProcess.JAR.toString()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, process.waitFor(), output);
+        assertTrue(output.contains("meter-ingest cannot start: ingest.aggregation.window"), output);
+        List<String> loads = output.lines().filter(l -> l.contains("[class,load]")).toList();
+        assertTrue(loads.stream().anyMatch(l -> l.endsWith("io.meteringest.Application source: shared objects file")), output);
+        long fromJars = loads.stream().filter(l -> l.contains(" source: file:") || l.contains(" source: jar:")).count();
+        assertTrue(fromJars * 20 < loads.size(), fromJars + " of " + loads.size() + " classes read from jars, not the archive");
+    }
+
     @Test
     void runs_on_its_embedded_servers_archives_the_samples_and_exits_0_on_sigterm() throws Exception {
         int sqsPort = FreePort.find();
