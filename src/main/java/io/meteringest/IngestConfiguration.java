@@ -83,7 +83,7 @@ public final class IngestConfiguration implements CamelConfiguration {
         registry.bind("pollGate", new PollGate(context, guard));
         registry.bind("pollOutcomes", new PollOutcomes());
         registry.bind("usageStore", store);
-        registry.bind("usageAccounting", new UsageAccounting(store));
+        registry.bind("usageAccounting", new UsageAccounting());
         registry.bind("usageFormat", new UsageFormat());
         registry.bind("awsProbe", new AwsProbe(context, store, required(pc, "ingest.queue"),
                 required(pc, "ingest.dead-letter-queue"), required(pc, "ingest.bucket")));

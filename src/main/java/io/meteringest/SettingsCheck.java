@@ -39,7 +39,50 @@ public final class SettingsCheck extends MainListenerSupport {
         wholeNumber(pc, "ingest.local.sqs-port", 9324);
         wholeNumber(pc, "ingest.local.s3-port", 9000);
         wholeNumber(pc, "ingest.local.max-receive-count", 5);
+        flag(pc, "ingest.embedded");
+        // the routes' timers and the archive's retries, read by Camel where a bad value is a stack trace
+        milliseconds(pc, "ingest.probe-interval");
+        milliseconds(pc, "ingest.aggregation.flush-interval");
+        milliseconds(pc, "ingest.dedup.prune-interval");
+        milliseconds(pc, "ingest.archive.retry-delay");
+        count(pc, "ingest.archive.retries");
+        jmx(pc);
         managementHost(pc::resolveProperty);
+    }
+
+    /** Remote JMX's settings ({@code ingest.jmx.*}), or null when it is off (no port, or 0). */
+    public static Jmx jmx(PropertiesComponent pc) {
+        String port = pc.resolveProperty("ingest.jmx.port").map(String::trim).orElse("");
+        if (port.isEmpty() || port.equals("0")) {
+            return null;
+        }
+        int number = wholeNumber(pc, "ingest.jmx.port", 0);
+        String host = pc.resolveProperty("ingest.jmx.host").map(String::trim).filter(h -> !h.isEmpty()).orElse("127.0.0.1");
+        String passwordFile = pc.resolveProperty("ingest.jmx.password-file").map(String::trim).orElse("");
+        String accessFile = pc.resolveProperty("ingest.jmx.access-file").map(String::trim).orElse("");
+        java.net.InetAddress address;
+        try {
+            address = java.net.InetAddress.getByName(host);
+        } catch (java.net.UnknownHostException e) {
+            throw new StartupException("ingest.jmx.host: cannot resolve '" + host + "'");
+        }
+        boolean secured = !passwordFile.isEmpty() && !accessFile.isEmpty();
+        if (!address.isLoopbackAddress() && !secured) {
+            throw new StartupException("ingest.jmx.host: '" + host + "' is not loopback; remote JMX there needs"
+                    + " ingest.jmx.password-file and ingest.jmx.access-file (refusing to start unprotected)");
+        }
+        if (secured) {
+            readable("ingest.jmx.password-file", passwordFile);
+            readable("ingest.jmx.access-file", accessFile);
+        }
+        return new Jmx(number, host, address, secured ? passwordFile : null, secured ? accessFile : null);
+    }
+
+    /** Remote JMX on {@code host:port}; the two files are null unless both are set (loopback only then). */
+    public record Jmx(int port, String host, java.net.InetAddress address, String passwordFile, String accessFile) {
+        public boolean secured() {
+            return passwordFile != null;
+        }
     }
 
     public static String required(PropertiesComponent pc, String key) {
@@ -78,6 +121,44 @@ public final class SettingsCheck extends MainListenerSupport {
             return Integer.parseInt(value);
         } catch (NumberFormatException e) {
             throw new StartupException(key + ": must be a whole number, was '" + value + "'");
+        }
+    }
+
+    /** A period in milliseconds, more than 0. */
+    public static long milliseconds(PropertiesComponent pc, String key) {
+        String value = required(pc, key);
+        try {
+            long millis = Long.parseLong(value);
+            if (millis > 0) {
+                return millis;
+            }
+        } catch (NumberFormatException e) {
+            // the message below
+        }
+        throw new StartupException(key + ": must be a number of milliseconds above 0, was '" + value + "'");
+    }
+
+    /** A count, 0 or more. */
+    public static int count(PropertiesComponent pc, String key) {
+        int value = wholeNumber(pc, key, 0);
+        if (value < 0) {
+            throw new StartupException(key + ": must not be negative, was " + value);
+        }
+        return value;
+    }
+
+    /** true or false; absent is false. */
+    public static boolean flag(PropertiesComponent pc, String key) {
+        String value = pc.resolveProperty(key).map(String::trim).orElse("false");
+        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+            throw new StartupException(key + ": must be true or false, was '" + value + "'");
+        }
+        return Boolean.parseBoolean(value);
+    }
+
+    private static void readable(String key, String file) {
+        if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
+            throw new StartupException(key + ": cannot read '" + file + "'");
         }
     }
 

@@ -32,6 +32,18 @@ class SettingsCheckTest {
         assertProblem(Map.of("ingest.store.pool-size", "four"), "ingest.store.pool-size: must be a whole number, was 'four'");
         assertProblem(Map.of("ingest.local.sqs-port", "95x"), "ingest.local.sqs-port: must be a whole number, was '95x'");
         assertProblem(Map.of("ingest.local.max-receive-count", "many"), "ingest.local.max-receive-count: must be a whole number, was 'many'");
+        // read by Camel (timer periods, the archive's redelivery), which gave a stack trace
+        assertProblem(Map.of("ingest.probe-interval", "10s"), "ingest.probe-interval: must be a number of milliseconds above 0, was '10s'");
+        assertProblem(Map.of("ingest.aggregation.flush-interval", "0"),
+                "ingest.aggregation.flush-interval: must be a number of milliseconds above 0, was '0'");
+        assertProblem(Map.of("ingest.archive.retries", "-1"), "ingest.archive.retries: must not be negative, was -1");
+        assertProblem(Map.of("ingest.embedded", "yes"), "ingest.embedded: must be true or false, was 'yes'");
+        // remote JMX, checked here rather than when JmxRemote opens it after the routes are built
+        assertProblem(Map.of("ingest.jmx.port", "90x"), "ingest.jmx.port: must be a whole number, was '90x'");
+        assertProblem(Map.of("ingest.jmx.port", "9010", "ingest.jmx.host", "0.0.0.0"), "ingest.jmx.host: '0.0.0.0' is not"
+                + " loopback; remote JMX there needs ingest.jmx.password-file and ingest.jmx.access-file (refusing to start unprotected)");
+        assertProblem(Map.of("ingest.jmx.port", "9010", "ingest.jmx.password-file", "no-such.password", "ingest.jmx.access-file",
+                "pom.xml"), "ingest.jmx.password-file: cannot read 'no-such.password'");
         assertProblem(Map.of("camel.management.host", "0.0.0.0"), "camel.management.host: '0.0.0.0' is not loopback; /observe there"
                 + " needs camel.management.authentication-enabled=true and camel.management.basic-properties-file"
                 + " (refusing to start unprotected)");
@@ -43,6 +55,15 @@ class SettingsCheckTest {
         assertEquals(assertThrows(StartupException.class, () -> SettingsCheck.check(pc)).getMessage(),
                 assertThrows(StartupException.class, () -> SettingsCheck.duration(pc, "ingest.max-future")).getMessage());
         assertEquals(7, SettingsCheck.wholeNumber(pc, "ingest.no-such-number", 7));
+    }
+
+    @Test
+    void remote_jmx_is_off_without_a_port_and_on_loopback_with_one() {
+        assertEquals(null, SettingsCheck.jmx(settings(Map.of())));
+        SettingsCheck.Jmx jmx = SettingsCheck.jmx(settings(Map.of("ingest.jmx.port", "9010")));
+        assertEquals(9010, jmx.port());
+        assertEquals("127.0.0.1", jmx.host());
+        assertEquals(false, jmx.secured());
     }
 
     private static void assertProblem(Map<String, String> changed, String message) {

@@ -26,7 +26,7 @@ public final class EmbeddedAwsListener extends MainListenerSupport {
     @Override
     public void beforeConfigure(BaseMainSupport main) {
         PropertiesComponent pc = main.getCamelContext().getPropertiesComponent();
-        if (!Boolean.parseBoolean(pc.resolveProperty("ingest.embedded").orElse("false").trim())) {
+        if (!SettingsCheck.flag(pc, "ingest.embedded")) {
             return;
         }
         int sqsPort = SettingsCheck.wholeNumber(pc, "ingest.local.sqs-port", 9324);

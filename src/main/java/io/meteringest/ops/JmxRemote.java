@@ -1,12 +1,11 @@
 package io.meteringest.ops;
 
+import io.meteringest.SettingsCheck;
 import io.meteringest.StartupException;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.rmi.registry.LocateRegistry;
 import java.rmi.registry.Registry;
 import java.rmi.server.RMIServerSocketFactory;
@@ -18,7 +17,6 @@ import javax.management.remote.JMXConnectorServerFactory;
 import javax.management.remote.JMXServiceURL;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainListenerSupport;
-import org.apache.camel.spi.PropertiesComponent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,29 +34,19 @@ public final class JmxRemote extends MainListenerSupport {
 
     @Override
     public void beforeStart(BaseMainSupport main) {
-        PropertiesComponent pc = main.getCamelContext().getPropertiesComponent();
-        String portValue = pc.resolveProperty("ingest.jmx.port").map(String::trim).orElse("");
-        if (portValue.isEmpty() || portValue.equals("0")) {
+        SettingsCheck.Jmx jmx = SettingsCheck.jmx(main.getCamelContext().getPropertiesComponent());
+        if (jmx == null) {
             return;
         }
-        int port = parsePort(portValue);
-        String host = pc.resolveProperty("ingest.jmx.host").map(String::trim).filter(h -> !h.isEmpty()).orElse("127.0.0.1");
-        String passwordFile = pc.resolveProperty("ingest.jmx.password-file").map(String::trim).orElse("");
-        String accessFile = pc.resolveProperty("ingest.jmx.access-file").map(String::trim).orElse("");
-        InetAddress address = address(host);
-        boolean secured = !passwordFile.isEmpty() && !accessFile.isEmpty();
-        if (!address.isLoopbackAddress() && !secured) {
-            throw new StartupException("ingest.jmx.host: '" + host + "' is not loopback; remote JMX there needs"
-                    + " ingest.jmx.password-file and ingest.jmx.access-file (refusing to start unprotected)");
-        }
+        String host = jmx.host();
+        int port = jmx.port();
+        boolean secured = jmx.secured();
         Map<String, Object> env = new HashMap<>();
         if (secured) {
-            requireReadable("ingest.jmx.password-file", passwordFile);
-            requireReadable("ingest.jmx.access-file", accessFile);
-            env.put("jmx.remote.x.password.file", passwordFile);
-            env.put("jmx.remote.x.access.file", accessFile);
+            env.put("jmx.remote.x.password.file", jmx.passwordFile());
+            env.put("jmx.remote.x.access.file", jmx.accessFile());
         }
-        RMIServerSocketFactory sockets = new BoundSocketFactory(address);
+        RMIServerSocketFactory sockets = new BoundSocketFactory(jmx.address());
         env.put("jmx.remote.rmi.server.socket.factory", sockets);
         if (System.getProperty("java.rmi.server.hostname") == null) {
             System.setProperty("java.rmi.server.hostname", host);
@@ -87,28 +75,6 @@ public final class JmxRemote extends MainListenerSupport {
             }
         } catch (IOException e) {
             LOG.debug("remote JMX did not stop cleanly: {}", e.getMessage());
-        }
-    }
-
-    private static int parsePort(String value) {
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new StartupException("ingest.jmx.port: must be a port number, was '" + value + "'");
-        }
-    }
-
-    private static InetAddress address(String host) {
-        try {
-            return InetAddress.getByName(host);
-        } catch (IOException e) {
-            throw new StartupException("ingest.jmx.host: cannot resolve '" + host + "'");
-        }
-    }
-
-    private static void requireReadable(String key, String file) {
-        if (!Files.isReadable(Path.of(file))) {
-            throw new StartupException(key + ": cannot read '" + file + "'");
         }
     }
 

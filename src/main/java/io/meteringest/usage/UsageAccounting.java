@@ -1,7 +1,6 @@
 package io.meteringest.usage;
 
 import io.meteringest.record.MeterRecord;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,20 +8,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.Header;
 
 /**
- * What the usage routes call: aggregation endpoints {@link #add} accepted records to the message's
- * {@link UsageBatch}; {@code usage-account} then {@link #account}s the batches of a poll in one
- * store transaction. Keeps counts per endpoint and of duplicates for operators.
+ * What the aggregation endpoints call: {@code ingest-validate} opens the message's {@link UsageBatch}
+ * ({@link #newBatch}) and each endpoint {@link #add}s the accepted records it takes to it; then
+ * {@code usage-account} hands the poll's batches to the {@link UsageStore} in one commit. Counts the
+ * records each endpoint took, for operators.
  */
 public final class UsageAccounting {
 
-    private final UsageStore store;
     private final Map<String, AtomicLong> byEndpoint = new ConcurrentHashMap<>();
-    private final AtomicLong accounted = new AtomicLong();
-    private final AtomicLong duplicates = new AtomicLong();
-
-    public UsageAccounting(UsageStore store) {
-        this.store = store;
-    }
 
     /** The message's batch, filled by the aggregation endpoints during its split. */
     public UsageBatch newBatch(@Header("CamelAwsSqsMessageId") String messageId) {
@@ -52,26 +45,10 @@ public final class UsageAccounting {
         byEndpoint.computeIfAbsent(endpoint, k -> new AtomicLong()).addAndGet(count);
     }
 
-    /** The poll's staged messages, in receive order, in one store transaction; returns the poll's totals. */
-    public UsageStore.Accounting account(List<UsageBatch> batches) {
-        UsageStore.Accounting result = store.account(batches);
-        accounted.addAndGet(result.accounted());
-        duplicates.addAndGet(result.duplicates());
-        return result;
-    }
-
     /** Records taken by each aggregation endpoint since start (before dedup). */
     public Map<String, Long> recordsByEndpoint() {
         Map<String, Long> copy = new TreeMap<>();
         byEndpoint.forEach((k, v) -> copy.put(k, v.get()));
         return copy;
-    }
-
-    public long accountedCount() {
-        return accounted.get();
-    }
-
-    public long duplicateCount() {
-        return duplicates.get();
     }
 }
