@@ -2,6 +2,10 @@ package io.meteringest;
 
 import io.meteringest.usage.RecordKeys;
 import io.meteringest.usage.Windows;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
@@ -60,10 +64,10 @@ public final class SettingsCheck extends MainListenerSupport {
         String host = pc.resolveProperty("ingest.jmx.host").map(String::trim).filter(h -> !h.isEmpty()).orElse("127.0.0.1");
         String passwordFile = pc.resolveProperty("ingest.jmx.password-file").map(String::trim).orElse("");
         String accessFile = pc.resolveProperty("ingest.jmx.access-file").map(String::trim).orElse("");
-        java.net.InetAddress address;
+        InetAddress address;
         try {
-            address = java.net.InetAddress.getByName(host);
-        } catch (java.net.UnknownHostException e) {
+            address = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
             throw new StartupException("ingest.jmx.host: cannot resolve '" + host + "'");
         }
         boolean secured = !passwordFile.isEmpty() && !accessFile.isEmpty();
@@ -79,7 +83,7 @@ public final class SettingsCheck extends MainListenerSupport {
     }
 
     /** Remote JMX on {@code host:port}; the two files are null unless both are set (loopback only then). */
-    public record Jmx(int port, String host, java.net.InetAddress address, String passwordFile, String accessFile) {
+    public record Jmx(int port, String host, InetAddress address, String passwordFile, String accessFile) {
         public boolean secured() {
             return passwordFile != null;
         }
@@ -157,7 +161,7 @@ public final class SettingsCheck extends MainListenerSupport {
     }
 
     private static void readable(String key, String file) {
-        if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
+        if (!Files.isReadable(Path.of(file))) {
             throw new StartupException(key + ": cannot read '" + file + "'");
         }
     }
@@ -175,8 +179,8 @@ public final class SettingsCheck extends MainListenerSupport {
         String host = settings.apply("camel.management.host").map(String::trim).filter(h -> !h.isEmpty()).orElse("0.0.0.0");
         boolean loopback;
         try {
-            loopback = java.net.InetAddress.getByName(host).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
+            loopback = InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
             throw new StartupException("camel.management.host: cannot resolve '" + host + "'");
         }
         if (!loopback && !flag(settings, "camel.management.authentication-enabled", "camel.management.authenticationEnabled")) {

@@ -40,9 +40,8 @@ public final class JmxRemote extends MainListenerSupport {
         }
         String host = jmx.host();
         int port = jmx.port();
-        boolean secured = jmx.secured();
         Map<String, Object> env = new HashMap<>();
-        if (secured) {
+        if (jmx.secured()) {
             env.put("jmx.remote.x.password.file", jmx.passwordFile());
             env.put("jmx.remote.x.access.file", jmx.accessFile());
         }
@@ -57,7 +56,7 @@ public final class JmxRemote extends MainListenerSupport {
                     "service:jmx:rmi://" + host + ":" + port + "/jndi/rmi://" + host + ":" + port + "/jmxrmi");
             server = JMXConnectorServerFactory.newJMXConnectorServer(url, env, ManagementFactory.getPlatformMBeanServer());
             server.start();
-            LOG.info("remote JMX at {}{}", url, secured ? " (password and access files)" : " (loopback only)");
+            LOG.info("remote JMX at {}{}", url, jmx.secured() ? " (password and access files)" : " (loopback only)");
         } catch (IOException e) {
             throw new StartupException("ingest.jmx.port: remote JMX cannot listen on " + host + ":" + port
                     + " (" + e.getMessage() + "); free the port or set ingest.jmx.port");

@@ -42,7 +42,7 @@ import org.rocksdb.WriteOptions;
  */
 final class RocksDatabase implements AutoCloseable {
 
-    static final List<String> FIXED = List.of("default", "open", "flushes", "flush-rows", "meta");
+    private static final List<String> FIXED = List.of("default", "open", "flushes", "flush-rows", "meta");
     private static final String SEEN = "seen-";
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
     private static final long CACHE_BYTES = 64L << 20;
