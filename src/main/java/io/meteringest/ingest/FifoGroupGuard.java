@@ -95,9 +95,18 @@ public final class FifoGroupGuard {
         return false;
     }
 
-    /** After the poll: a failed message blocks its group until it can be received again; a done one unblocks it. */
+    /**
+     * After the poll: a failed message blocks its group until it can be received again; a done one
+     * unblocks it; a message left unstarted (the consumer is stopping) goes back to the queue at once
+     * instead of staying invisible for its visibility timeout. Its group's order holds: SQS hands out
+     * none of a group while an earlier message of it is in flight.
+     */
     void settle(Poll poll) {
         for (Poll.Entry entry : poll.getEntries()) {
+            if (entry.getState() == Poll.State.LEFT) {
+                entry.complete();
+                changeVisibility(entry, 0);
+            }
             if (entry.getGroup() == null) {
                 continue; // standard queue: no ordering to keep
             }
@@ -126,6 +135,10 @@ public final class FifoGroupGuard {
         released.incrementAndGet();
         // done with it now, so the consumer stops extending its visibility
         entry.complete();
+        changeVisibility(entry, seconds);
+    }
+
+    private void changeVisibility(Poll.Entry entry, int seconds) {
         Sqs2Endpoint endpoint = (Sqs2Endpoint) entry.parked().getFromEndpoint();
         var client = endpoint.getClient();
         String queueUrl = queueUrls.computeIfAbsent(endpoint.getConfiguration().getQueueName(),
@@ -138,7 +151,7 @@ public final class FifoGroupGuard {
                     .build());
         } catch (RuntimeException e) {
             // it stays invisible for the rest of its visibility timeout instead: order holds either way
-            LOG.warn("release of message {} failed ({}); it comes back after its visibility timeout", entry.getMessageId(),
+            LOG.warn("handing message {} back failed ({}); it comes back after its visibility timeout", entry.getMessageId(),
                     e.getMessage());
         }
     }

@@ -31,7 +31,7 @@ public final class Poll {
         DEAD_LETTERED,
         /** given back to the queue unprocessed, behind a failed message of its group */
         RELEASED,
-        /** not started because the consumer is shutting down: left on the queue, redelivered after a restart */
+        /** not started because the consumer is stopping: handed back to the queue at once (visibility 0) */
         LEFT,
         /** validated, its accepted records waiting for the poll's commit */
         STAGED,

@@ -96,7 +96,7 @@ public final class PollGate extends AsyncProcessorSupport implements AsyncProces
 
     /**
      * Graceful stop, before the consumer's route is stopped: no new receive starts, the message in
-     * work finishes and the rest of its poll stays on the queue (as when Camel stops the consumer), and
+     * work finishes and the rest of its poll goes back to the queue, and
      * this returns once no receive is in flight, or after {@code timeoutMillis}. Why: Camel's shutdown
      * counts a consumer that is polling as one pending exchange and looks again once a second, so an
      * idle long poll (and the next one the scheduler starts meanwhile) held SIGTERM for ~3 s.
@@ -125,9 +125,9 @@ public final class PollGate extends AsyncProcessorSupport implements AsyncProces
     }
 
     /**
-     * True when the message is not to be started because the consumer is shutting down (Camel's
-     * batch consumers complete only the current task then): it stays on the queue, the messages done
-     * so far in the poll are still committed and deleted, and the route stops for this message.
+     * True when the message is not to be started because the consumer is shutting down: it goes back
+     * to the queue at once (visibility 0, {@link FifoGroupGuard#settle}), the messages done so far in
+     * the poll are still committed and deleted, and the route stops for this message.
      */
     public boolean leaveIfStopping(Exchange exchange) {
         Poll poll = exchange.getProperty(ExchangeProps.POLL, Poll.class);
@@ -152,6 +152,15 @@ public final class PollGate extends AsyncProcessorSupport implements AsyncProces
         poll.goingWhile(() -> !stopping && allowed.getAsBoolean());
         Exception failure = null;
         try {
+            if (routeStopping(consumer)) {
+                // a route stop or suspend (a reload stops every route, JMX stopRoute/suspendRoute) that
+                // began during the receive: the routes ingest-poll calls may be stopping too, so the
+                // whole receive goes back to the queue unstarted (the route's shutdownRunningTask
+                // CompleteAllTasks hands all of it here instead of dropping it unseen)
+                poll.getEntries().forEach(entry -> entry.moveTo(Poll.State.LEFT));
+                LOG.info("poll of {} message(s) handed back to the queue: ingest-consume is stopping", poll.size());
+                return;
+            }
             failure = template().send(POLL_ENDPOINT, exchange -> exchange.setProperty(ExchangeProps.POLL, poll)).getException();
         } catch (RuntimeException e) {
             failure = e;
@@ -166,6 +175,11 @@ public final class PollGate extends AsyncProcessorSupport implements AsyncProces
                 entry.complete();
             }
         }
+    }
+
+    private static boolean routeStopping(Consumer consumer) {
+        return consumer instanceof org.apache.camel.support.service.ServiceSupport service
+                && (service.isSuspendingOrSuspended() || !service.isRunAllowed());
     }
 
     private ProducerTemplate template() {
