@@ -26,8 +26,10 @@ public final class ExchangeProps {
     public static final String DELETED = "deleted";
     /** The {@code usage.Flush} usage-write is writing: its keys, rows and id for the S3 writes and markWritten. */
     public static final String FLUSH = "flush";
-    /** The flush usage-flush closed (null: no window to close), returned by Operations.flush. */
+    /** The flush usage-flush just closed (null: nothing left to close, which ends its loop). */
     public static final String FLUSH_ID = "flushId";
+    /** Every flush one usage-flush run closed, space-separated (absent: none), returned by Operations.flush. */
+    public static final String FLUSH_IDS = "flushIds";
     /** {@code true}: usage-flush closes every open window (the shutdown flush), not only those past end + grace. */
     public static final String ALL_WINDOWS = "allWindows";
     /** An Extended Client payload's s3://bucket/key: set by ExtendedPayloads, read by S3Keys for the archive metadata (Java only). */

@@ -47,6 +47,7 @@ public final class SettingsCheck extends MainListenerSupport {
         // the routes' timers and the archive's retries, read by Camel where a bad value is a stack trace
         milliseconds(pc, "ingest.probe-interval");
         milliseconds(pc, "ingest.aggregation.flush-interval");
+        positive(pc, "ingest.aggregation.max-flush-rows");
         milliseconds(pc, "ingest.dedup.prune-interval");
         milliseconds(pc, "ingest.archive.retry-delay");
         count(pc, "ingest.archive.retries");
@@ -149,6 +150,20 @@ public final class SettingsCheck extends MainListenerSupport {
             throw new StartupException(key + ": must not be negative, was " + value);
         }
         return value;
+    }
+
+    /** A whole number above 0 (required). */
+    public static int positive(PropertiesComponent pc, String key) {
+        String value = required(pc, key);
+        try {
+            int number = Integer.parseInt(value);
+            if (number > 0) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // the message below
+        }
+        throw new StartupException(key + ": must be a whole number above 0, was '" + value + "'");
     }
 
     /** true or false; absent is false. */

@@ -37,6 +37,10 @@ class SettingsCheckTest {
         assertProblem(Map.of("ingest.aggregation.flush-interval", "0"),
                 "ingest.aggregation.flush-interval: must be a number of milliseconds above 0, was '0'");
         assertProblem(Map.of("ingest.archive.retries", "-1"), "ingest.archive.retries: must not be negative, was -1");
+        assertProblem(Map.of("ingest.aggregation.max-flush-rows", "0"),
+                "ingest.aggregation.max-flush-rows: must be a whole number above 0, was '0'");
+        assertProblem(Map.of("ingest.aggregation.max-flush-rows", "10k"),
+                "ingest.aggregation.max-flush-rows: must be a whole number above 0, was '10k'");
         assertProblem(Map.of("ingest.embedded", "yes"), "ingest.embedded: must be true or false, was 'yes'");
         // remote JMX, checked here rather than when JmxRemote opens it after the routes are built
         assertProblem(Map.of("ingest.jmx.port", "90x"), "ingest.jmx.port: must be a whole number, was '90x'");

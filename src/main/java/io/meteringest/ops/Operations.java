@@ -134,8 +134,13 @@ public final class Operations implements OperationsMBean {
             if (done.getException() != null) {
                 throw new IllegalStateException("flush failed: " + done.getException().getMessage(), done.getException());
             }
-            String flushId = done.getProperty(ExchangeProps.FLUSH_ID, String.class);
-            return flushId == null ? "no closed windows to flush; pending flushes written" : "flush " + flushId + " written";
+            String ids = done.getProperty(ExchangeProps.FLUSH_IDS, String.class);
+            List<String> flushes = ids == null || ids.isBlank() ? List.of() : List.of(ids.trim().split(" +"));
+            return switch (flushes.size()) {
+                case 0 -> "no closed windows to flush; pending flushes written";
+                case 1 -> "flush " + flushes.get(0) + " written";
+                default -> flushes.size() + " flushes written: " + String.join(", ", flushes);
+            };
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }

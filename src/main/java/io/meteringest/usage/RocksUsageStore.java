@@ -188,14 +188,14 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     }
 
     @Override
-    public synchronized String closeWindows(boolean all) {
+    public synchronized String closeWindows(boolean all, int maxRows) {
         long now = clock.millis();
         long closedBefore = windows.closedBefore(now);
         try (RocksIterator it = db.iterator("open"); WriteBatch write = new WriteBatch()) {
             String flushId = FLUSH_ID.format(Instant.ofEpochMilli(now)) + "-" + UUID.randomUUID().toString().substring(0, 8);
             byte[] prefix = (flushId + "\0").getBytes(StandardCharsets.UTF_8);
             int rows = 0;
-            for (it.seekToFirst(); it.isValid(); it.next()) {
+            for (it.seekToFirst(); it.isValid() && rows < maxRows; it.next()) {
                 byte[] key = it.key();
                 if (!all && ByteBuffer.wrap(key).getLong() > closedBefore) {
                     break;

@@ -55,20 +55,21 @@ public abstract class SqlOutbox implements UsageStore {
     }
 
     /**
-     * Moves the open rows of closed windows (or all open rows, on shutdown) into a new flush, in one
-     * transaction. Returns its id, or null when there was nothing to flush.
+     * Moves the open rows of closed windows (or all open rows, on shutdown) into a new flush of at most
+     * {@code maxRows} rows, in one transaction. Returns its id, or null when there was nothing to flush.
      */
     @Override
-    public String closeWindows(boolean all) {
+    public String closeWindows(boolean all, int maxRows) {
         return transactions.inTransaction(connection -> {
             long now = clock.millis();
             List<Map.Entry<String, UsageRow>> rows = new ArrayList<>();
             String where = all ? "" : " WHERE window_end <= ?";
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT " + ROW_COLUMNS + " FROM usage_open" + where + " ORDER BY row_key FOR UPDATE")) {
+                    "SELECT " + ROW_COLUMNS + " FROM usage_open" + where + " ORDER BY row_key FETCH FIRST ? ROWS ONLY FOR UPDATE")) {
                 if (!all) {
                     select.setLong(1, windows.closedBefore(now));
                 }
+                select.setInt(all ? 1 : 2, maxRows);
                 try (ResultSet rs = select.executeQuery()) {
                     while (rs.next()) {
                         rows.add(Map.entry(rs.getString(1), row(rs, 2)));

@@ -35,10 +35,17 @@ public interface UsageStore {
     }
 
     /**
-     * Moves the open rows of closed windows (or all open rows, on shutdown) into a new flush, at once.
-     * Returns its id, or null when there was nothing to flush.
+     * Moves the open rows of closed windows (or all open rows, on shutdown) into a new flush, at once,
+     * at most {@code maxRows} of them (the rest go into the next flush): a flush is written to S3 from
+     * memory, so its size bounds the heap ({@code ingest.aggregation.max-flush-rows}; usage-flush
+     * calls this until it returns null). Returns the flush's id, or null when there was nothing to flush.
      */
-    String closeWindows(boolean all);
+    String closeWindows(boolean all, int maxRows);
+
+    /** {@link #closeWindows(boolean, int)} with no bound on the flush's rows. */
+    default String closeWindows(boolean all) {
+        return closeWindows(all, Integer.MAX_VALUE);
+    }
 
     /** Flushes whose S3 objects are not known to be written, oldest first, rows in a fixed order. */
     List<Flush> pendingFlushes();

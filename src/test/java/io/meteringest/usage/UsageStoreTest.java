@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -175,6 +176,33 @@ class UsageStoreTest {
         assertEquals(new BigDecimal("2"), rows.get(0).sum(), "late record: a new row for the old window");
         assertEquals(new BigDecimal("1"), rows.get(1).sum());
         assertEquals(List.of(), store.openRows());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
+    void a_flush_holds_at_most_max_rows_and_the_rest_go_into_the_next_ones(String database) throws Exception {
+        UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
+        long windowEnd = 1619445720000L;
+        store.account(msg(), batch(record("a", "1", T0, null), record("b", "2", T0, null), record("c", "3", T0, null),
+                record("d", "4", T0, null), record("e", "5", T0, null), record("f", "6", windowEnd + 5, null)));
+        clock.set(Instant.ofEpochMilli(windowEnd + 30_000));
+
+        List<String> ids = new ArrayList<>();
+        for (String id = store.closeWindows(false, 2); id != null; id = store.closeWindows(false, 2)) {
+            ids.add(id);
+        }
+        assertEquals(3, ids.size(), "5 closed rows, at most 2 per flush: " + ids);
+        assertEquals(3, new HashSet<>(ids).size(), "three distinct flushes");
+        List<Flush> pending = store.pendingFlushes();
+        // the test clock stands still, so the three share a creation time
+        assertEquals(new HashSet<>(ids), new HashSet<>(pending.stream().map(Flush::id).toList()));
+        assertEquals(List.of(2, 2, 1), pending.stream().map(Flush::size).sorted(java.util.Comparator.reverseOrder()).toList());
+        Map<String, BigDecimal> flushed = new TreeMap<>();
+        pending.forEach(flush -> flush.rows().forEach(row -> assertNull(flushed.put(row.customerId(), row.sum()),
+                "a row in two flushes: " + row)));
+        assertEquals(Map.of("a", new BigDecimal("1"), "b", new BigDecimal("2"), "c", new BigDecimal("3"),
+                "d", new BigDecimal("4"), "e", new BigDecimal("5")), flushed);
+        assertEquals(1, store.openRows().size(), "the window not yet closed stays open");
     }
 
     @ParameterizedTest
