@@ -131,16 +131,7 @@ public final class SettingsCheck extends MainListenerSupport {
 
     /** A period in milliseconds, more than 0. */
     public static long milliseconds(PropertiesComponent pc, String key) {
-        String value = required(pc, key);
-        try {
-            long millis = Long.parseLong(value);
-            if (millis > 0) {
-                return millis;
-            }
-        } catch (NumberFormatException e) {
-            // the message below
-        }
-        throw new StartupException(key + ": must be a number of milliseconds above 0, was '" + value + "'");
+        return aboveZero(pc, key, Long.MAX_VALUE, "a number of milliseconds above 0");
     }
 
     /** A count, 0 or more. */
@@ -154,16 +145,20 @@ public final class SettingsCheck extends MainListenerSupport {
 
     /** A whole number above 0 (required). */
     public static int positive(PropertiesComponent pc, String key) {
+        return (int) aboveZero(pc, key, Integer.MAX_VALUE, "a whole number above 0");
+    }
+
+    private static long aboveZero(PropertiesComponent pc, String key, long max, String what) {
         String value = required(pc, key);
         try {
-            int number = Integer.parseInt(value);
-            if (number > 0) {
+            long number = Long.parseLong(value);
+            if (number > 0 && number <= max) {
                 return number;
             }
         } catch (NumberFormatException e) {
             // the message below
         }
-        throw new StartupException(key + ": must be a whole number above 0, was '" + value + "'");
+        throw new StartupException(key + ": must be " + what + ", was '" + value + "'");
     }
 
     /** true or false; absent is false. */
