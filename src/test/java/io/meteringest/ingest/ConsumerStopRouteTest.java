@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meteringest.testkit.AwsKit;
 import io.meteringest.testkit.Records;
 import io.meteringest.testkit.RouteTestSupport;
 import java.time.Duration;
@@ -12,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.support.ScheduledPollConsumer;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Stopping ingest-consume (a route reload does it to every route, so does JMX stopRoute) while a
@@ -51,17 +51,11 @@ class ConsumerStopRouteTest extends RouteTestSupport {
         String id = send(Records.record("c-stop"));
         stop.get(30, TimeUnit.SECONDS);
 
-        assertEquals(1, visibleMessages(), "the message the last receive returned is not visible on the queue");
+        assertEquals(1, AwsKit.visibleOn(sqs, queueUrl(queue)), "the message the last receive returned is not visible on the queue");
         assertEquals(Map.of(), recordsByEndpoint(), "nothing of the handed-back receive was worked");
         startConsumer();
         awaitQueueEmpty();
         assertTrue(audit.deletedMessageIds().contains(id), "deleted: " + audit.deletedMessageIds());
         assertEquals(Map.of("usage-aggregate", 1L), recordsByEndpoint());
-    }
-
-    private int visibleMessages() {
-        return Integer.parseInt(sqs.getQueueAttributes(b -> b.queueUrl(queueUrl(queue))
-                .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
-                .attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
     }
 }

@@ -67,6 +67,9 @@ class LifecycleIT {
                 assertTrue(consumerStopped >= 0 && flushed > consumerStopped && shutdown > flushed, output);
                 assertTrue(done < 6, "SIGTERM came mid-stream: " + done + " done\n" + output);
                 assertEquals(6 - done, AwsKit.messagesOn(sqs, queueUrl), "messages not finished stay on the queue");
+                // and none is held in flight for the 30 s visibility timeout: one received but not started
+                // went back at visibility 0 (ConsumerStopRouteTest covers that hand-back on its own)
+                assertEquals(6 - done, AwsKit.visibleOn(sqs, queueUrl), "messages not finished are visible again at once");
             }
         }
     }
