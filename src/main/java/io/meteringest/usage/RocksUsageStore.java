@@ -188,7 +188,8 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     }
 
     @Override
-    public synchronized String closeWindows(boolean all, int maxRows) {
+    public synchronized String closeWindows(UsageStore.WindowsToClose which, int maxRows) {
+        boolean all = which == UsageStore.WindowsToClose.ALL;
         long now = clock.millis();
         long closedBefore = windows.closedBefore(now);
         try (RocksIterator it = db.iterator("open"); WriteBatch write = new WriteBatch()) {

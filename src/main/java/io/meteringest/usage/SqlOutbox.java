@@ -59,7 +59,8 @@ public abstract class SqlOutbox implements UsageStore {
      * {@code maxRows} rows, in one transaction. Returns its id, or null when there was nothing to flush.
      */
     @Override
-    public String closeWindows(boolean all, int maxRows) {
+    public String closeWindows(UsageStore.WindowsToClose which, int maxRows) {
+        boolean all = which == UsageStore.WindowsToClose.ALL;
         return transactions.inTransaction(connection -> {
             long now = clock.millis();
             List<Map.Entry<String, UsageRow>> rows = new ArrayList<>();

@@ -34,18 +34,24 @@ public interface UsageStore {
         return withId.accounting();
     }
 
-    /**
-     * Moves the open rows of closed windows (or all open rows, on shutdown) into a new flush, at once,
-     * at most {@code maxRows} of them (the rest go into the next flush): a flush is written to S3 from
-     * memory, so its size bounds the heap ({@code ingest.aggregation.max-flush-rows}; usage-flush
-     * calls this until it returns null). Returns the flush's id, or null when there was nothing to flush.
-     */
-    String closeWindows(boolean all, int maxRows);
+    /** No bound on a flush's rows (tests and the store-only benchmarks). */
+    int UNBOUNDED = Integer.MAX_VALUE;
 
-    /** {@link #closeWindows(boolean, int)} with no bound on the flush's rows. */
-    default String closeWindows(boolean all) {
-        return closeWindows(all, Integer.MAX_VALUE);
+    /** Which open windows {@link #closeWindows} closes. */
+    enum WindowsToClose {
+        /** those past their end + {@code ingest.aggregation.grace} (the timer's and the operator's flush) */
+        DUE,
+        /** every open window, due or not (the shutdown flush) */
+        ALL
     }
+
+    /**
+     * Moves the open rows of {@code which} windows into a new flush, at once, at most {@code maxRows}
+     * of them (the rest go into the next flush): a flush is written to S3 from memory, so its size
+     * bounds the heap ({@code ingest.aggregation.max-flush-rows}; usage-flush calls this until it
+     * returns null). Returns the flush's id, or null when there was nothing to flush.
+     */
+    String closeWindows(WindowsToClose which, int maxRows);
 
     /** Flushes whose S3 objects are not known to be written, oldest first, rows in a fixed order. */
     List<Flush> pendingFlushes();

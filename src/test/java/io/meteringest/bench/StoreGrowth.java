@@ -5,6 +5,7 @@ import io.meteringest.usage.Flush;
 import io.meteringest.usage.RecordKeys;
 import io.meteringest.usage.RocksUsageStore;
 import io.meteringest.usage.UsageBatch;
+import io.meteringest.usage.UsageStore;
 import io.meteringest.usage.Windows;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -76,7 +77,7 @@ final class StoreGrowth {
                 if (start - lastClose > 1_000_000_000L) {
                     // as usage-flush does each second: close what is due, then the flush is written and marked
                     lastClose = start;
-                    if (store.closeWindows(false) != null) {
+                    if (store.closeWindows(UsageStore.WindowsToClose.DUE, UsageStore.UNBOUNDED) != null) {
                         for (Flush flush : store.pendingFlushes()) {
                             store.markWritten(flush.id());
                         }

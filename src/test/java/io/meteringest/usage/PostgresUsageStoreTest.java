@@ -98,7 +98,7 @@ class PostgresUsageStoreTest {
             threads.shutdown();
         }
         assertEquals(rounds, accounted[0] + accounted[1], "each round's record accounted by exactly one instance");
-        first.closeWindows(true);
+        first.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
         long count = first.pendingFlushes().stream().flatMap(f -> f.rows().stream()).mapToLong(UsageRow::count).sum();
         assertEquals(rounds, count);
     }

@@ -157,9 +157,9 @@ class UsageStoreTest {
         long windowEnd = 1619445720000L;
         clock.set(Instant.ofEpochMilli(windowEnd + 29_999));
         store.account(msg(), batch(record("c", "5", T0, null), record("c", "1", windowEnd + 5, null)));
-        assertNull(store.closeWindows(false), "within grace: nothing closes");
+        assertNull(store.closeWindows(UsageStore.WindowsToClose.DUE, UsageStore.UNBOUNDED), "within grace: nothing closes");
         clock.set(Instant.ofEpochMilli(windowEnd + 30_000));
-        String first = store.closeWindows(false);
+        String first = store.closeWindows(UsageStore.WindowsToClose.DUE, UsageStore.UNBOUNDED);
         List<Flush> pending = store.pendingFlushes();
         assertEquals(1, pending.size());
         assertEquals(first, pending.get(0).id());
@@ -169,7 +169,7 @@ class UsageStoreTest {
         assertEquals(List.of(), store.pendingFlushes());
 
         store.account(msg(), batch(record("c", "2", T0 + 1, null))); // late, for the flushed window
-        String all = store.closeWindows(true);
+        String all = store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
         assertNotEquals(first, all);
         List<UsageRow> rows = store.pendingFlushes().get(0).rows();
         assertEquals(2, rows.size());
@@ -188,7 +188,7 @@ class UsageStoreTest {
         clock.set(Instant.ofEpochMilli(windowEnd + 30_000));
 
         List<String> ids = new ArrayList<>();
-        for (String id = store.closeWindows(false, 2); id != null; id = store.closeWindows(false, 2)) {
+        for (String id = store.closeWindows(UsageStore.WindowsToClose.DUE, 2); id != null; id = store.closeWindows(UsageStore.WindowsToClose.DUE, 2)) {
             ids.add(id);
         }
         assertEquals(3, ids.size(), "5 closed rows, at most 2 per flush: " + ids);
@@ -211,7 +211,7 @@ class UsageStoreTest {
             throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         store.account(msg(), batch(record("a", "1.5", T0, null), record("b", "2", T0, null), record("a", "3", T0 + 60_000, null)));
-        String id = store.closeWindows(true);
+        String id = store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
         Flush before = store.pendingFlushes().get(0);
         byte[] written = new UsageFormat().ndjson(before);
         closePools(); // "crash": S3 may have the objects, the store does not know
@@ -222,7 +222,7 @@ class UsageStoreTest {
         assertEquals(before, pending.get(0));
         assertEquals(id, pending.get(0).id());
         assertEquals(new String(written), new String(new UsageFormat().ndjson(pending.get(0))));
-        assertNull(restarted.closeWindows(true), "no new flush: the rows are not duplicated");
+        assertNull(restarted.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED), "no new flush: the rows are not duplicated");
     }
 
     @ParameterizedTest
@@ -235,7 +235,7 @@ class UsageStoreTest {
         store.account(msg(), batch(record("c", "5", T0, null)));
         clock.set(clock.instant().plusSeconds(7));
         assertEquals(7_000, store.flushLagMillis());
-        store.closeWindows(false);
+        store.closeWindows(UsageStore.WindowsToClose.DUE, UsageStore.UNBOUNDED);
         clock.set(clock.instant().plusSeconds(3));
         assertEquals(3_000, store.flushLagMillis(), "a flush not yet written counts from its creation");
         store.markWritten(store.pendingFlushes().get(0).id());
@@ -252,7 +252,7 @@ class UsageStoreTest {
     void a_flush_marked_written_keeps_its_rows_and_an_empty_flush_is_never_written(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         store.account(msg(), batch(record("a", "1", T0, null), record("b", "2", T0, null)));
-        String id = store.closeWindows(true);
+        String id = store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
         store.markWritten(id);
         // another instance may be writing this flush right now and must still find all its rows
         assertEquals(2, count("SELECT COUNT(*) FROM usage_flush_row WHERE flush_id = '" + id + "'"));
@@ -303,7 +303,7 @@ class UsageStoreTest {
                         store.account(msg(), batch(record("c", "1", T0 + thread * 1000 + i, null),
                                 record("d", "2", T0 + thread * 1000 + i, null)));
                         if (i % 10 == 0) {
-                            store.closeWindows(true);
+                            store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
                         }
                     }
                     return null;
@@ -315,7 +315,7 @@ class UsageStoreTest {
         } finally {
             threads.shutdown();
         }
-        store.closeWindows(true);
+        store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
         Map<String, long[]> totals = new TreeMap<>();
         for (Flush flush : store.pendingFlushes()) {
             for (UsageRow row : flush.rows()) {
