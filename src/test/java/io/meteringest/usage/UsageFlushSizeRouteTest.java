@@ -1,6 +1,7 @@
 package io.meteringest.usage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meteringest.ops.Operations;
@@ -46,6 +47,27 @@ class UsageFlushSizeRouteTest extends RouteTestSupport {
         List<String> ids = ndjson.stream().map(k -> k.substring(k.lastIndexOf('/') + 1, k.length() - ".ndjson".length())).toList();
         assertTrue(said.startsWith("2 flushes written: ") && ids.stream().allMatch(said::contains), said + " / " + ids);
         assertEquals(List.of(), store().openRows());
+        assertEquals(List.of(), store().pendingFlushes());
+    }
+
+    @Test
+    void a_run_that_closes_nothing_still_writes_the_flushes_an_earlier_run_left_pending() throws Exception {
+        context.start();
+        send(Records.sampleNdjson());
+        startConsumer();
+        awaitQueueEmpty();
+        Operations operations = context.getRegistry().lookupByNameAndType("operations", Operations.class);
+        int s3Port = servers().s3Port();
+        servers().stopS3();
+        try {
+            assertThrows(IllegalStateException.class, operations::flush);
+            assertEquals(1, store().pendingFlushes().size(), "closed, not written");
+        } finally {
+            servers().startS3(s3Port);
+        }
+
+        assertEquals("no closed windows to flush; pending flushes written", operations.flush());
+        assertEquals(2, keys("usage/").size(), keys("usage/").toString());
         assertEquals(List.of(), store().pendingFlushes());
     }
 }
