@@ -1,35 +1,23 @@
 package io.meteringest.usage;
 
-import static io.meteringest.usage.RocksBytes.concat;
-import static io.meteringest.usage.RocksBytes.flushState;
 import static io.meteringest.usage.RocksBytes.prefixed;
-import static io.meteringest.usage.RocksBytes.startsWith;
 
 import io.meteringest.record.MeterRecord;
 import io.meteringest.usage.RocksBytes.OpenRow;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The usage store for one instance ({@code ingest.store.url=rocksdb:<folder>}), made for per-record
@@ -40,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *       ({@code k}) and the accounted message ids ({@code m}); retention drops whole days, and a key is
  *       looked up in the live days, newest first, behind their bloom filters;</li>
  *   <li>{@code open}: open rows by window end then row digest, so closing windows reads only closed rows;</li>
- *   <li>{@code flushes} and {@code flush-rows}: the outbox, rows kept until pruned (as in SQL);</li>
+ *   <li>{@code flushes} and {@code flush-rows}: the outbox ({@link RocksOutbox}), rows kept until pruned (as in SQL);</li>
  *   <li>{@code meta}: entries per day, so pruning can say how much it forgot.</li>
  * </ul>
  * The database itself, its options and its day families are {@link RocksDatabase}.
@@ -52,9 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RocksUsageStore implements UsageStore, AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RocksUsageStore.class);
-    private static final DateTimeFormatter FLUSH_ID =
-            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
     private static final byte KEY = 'k';
     private static final byte MESSAGE = 'm';
 
@@ -64,6 +49,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     private final Duration retention;
     private final Clock clock;
     private volatile RocksDatabase db;
+    private volatile RocksOutbox outbox;
 
     public RocksUsageStore(Path folder, RecordKeys keys, Windows windows, Duration retention, Clock clock) {
         this.folder = folder.toAbsolutePath();
@@ -77,6 +63,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     public synchronized void createSchema() throws Exception {
         if (db == null) {
             db = new RocksDatabase(folder);
+            outbox = new RocksOutbox(db, windows, clock);
         }
     }
 
@@ -189,32 +176,8 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
 
     @Override
     public synchronized String closeWindows(UsageStore.WindowsToClose which, int maxRows) {
-        boolean all = which == UsageStore.WindowsToClose.ALL;
-        long now = clock.millis();
-        long closedBefore = windows.closedBefore(now);
-        try (RocksIterator it = db.iterator("open"); WriteBatch write = new WriteBatch()) {
-            String flushId = FLUSH_ID.format(Instant.ofEpochMilli(now)) + "-" + UUID.randomUUID().toString().substring(0, 8);
-            byte[] prefix = (flushId + "\0").getBytes(StandardCharsets.UTF_8);
-            int rows = 0;
-            for (it.seekToFirst(); it.isValid() && rows < maxRows; it.next()) {
-                byte[] key = it.key();
-                if (!all && ByteBuffer.wrap(key).getLong() > closedBefore) {
-                    break;
-                }
-                // the open row's bytes without its openedAt: no decoding
-                byte[] open = it.value();
-                write.put(db.family("flush-rows"), concat(prefix, Arrays.copyOfRange(key, 8, key.length)),
-                        Arrays.copyOf(open, open.length - 8));
-                write.delete(db.family("open"), key);
-                rows++;
-            }
-            if (rows == 0) {
-                return null;
-            }
-            write.put(db.family("flushes"), flushId.getBytes(StandardCharsets.UTF_8), flushState(now, false));
-            db.write(write);
-            LOG.info("flush {}: {} usage row(s) closed", flushId, rows);
-            return flushId;
+        try {
+            return outbox.closeWindows(which, maxRows);
         } catch (RocksDBException e) {
             throw new IllegalStateException("usage store unavailable: " + e.getMessage(), e);
         }
@@ -222,45 +185,13 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
 
     @Override
     public List<Flush> pendingFlushes() {
-        List<Flush> pending = new ArrayList<>();
-        try (RocksIterator flushes = db.iterator("flushes")) {
-            for (flushes.seekToFirst(); flushes.isValid(); flushes.next()) {
-                ByteBuffer state = ByteBuffer.wrap(flushes.value());
-                long createdAt = state.getLong();
-                if (state.get() != 0) {
-                    continue;
-                }
-                String id = new String(flushes.key(), StandardCharsets.UTF_8);
-                List<UsageRow> rows = flushRows(id);
-                if (!rows.isEmpty()) {
-                    pending.add(new Flush(id, createdAt, List.copyOf(rows)));
-                }
-            }
-        }
-        pending.sort(Comparator.comparingLong(Flush::createdAt).thenComparing(Flush::id));
-        return pending;
-    }
-
-    private List<UsageRow> flushRows(String id) {
-        byte[] prefix = (id + "\0").getBytes(StandardCharsets.UTF_8);
-        List<UsageRow> rows = new ArrayList<>();
-        try (RocksIterator it = db.iterator("flush-rows")) {
-            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
-                rows.add(OpenRow.readRow(it.value()));
-            }
-        }
-        rows.sort(UsageRow.ORDER);
-        return rows;
+        return outbox.pendingFlushes();
     }
 
     @Override
     public synchronized void markWritten(String flushId) {
         try {
-            byte[] key = flushId.getBytes(StandardCharsets.UTF_8);
-            byte[] state = db.get("flushes", key);
-            if (state != null) {
-                db.put("flushes", key, flushState(ByteBuffer.wrap(state).getLong(), true));
-            }
+            outbox.markWritten(flushId);
         } catch (RocksDBException e) {
             throw new IllegalStateException("usage store unavailable: " + e.getMessage(), e);
         }
@@ -270,24 +201,8 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     @Override
     public synchronized int prune() {
         long before = clock.millis() - retention.toMillis();
-        int forgotten = 0;
         try {
-            forgotten += db.dropDaysEndedBy(before);
-            List<byte[]> old = new ArrayList<>();
-            try (RocksIterator flushes = db.iterator("flushes")) {
-                for (flushes.seekToFirst(); flushes.isValid(); flushes.next()) {
-                    ByteBuffer state = ByteBuffer.wrap(flushes.value());
-                    if (state.getLong() < before && state.get() != 0) {
-                        old.add(flushes.key());
-                    }
-                }
-            }
-            for (byte[] id : old) {
-                forgotten += flushRows(new String(id, StandardCharsets.UTF_8)).size() + 1;
-                db.deleteRange("flush-rows", concat(id, new byte[] {0}), concat(id, new byte[] {1}));
-                db.delete("flushes", id);
-            }
-            return forgotten;
+            return db.dropDaysEndedBy(before) + outbox.prune(before);
         } catch (RocksDBException e) {
             throw new IllegalStateException("usage store unavailable: " + e.getMessage(), e);
         }
@@ -296,25 +211,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     @Override
     public long flushLagMillis() {
         long now = clock.millis();
-        long oldest = now;
-        long closedBefore = windows.closedBefore(now);
-        try (RocksIterator it = db.iterator("open")) {
-            for (it.seekToFirst(); it.isValid() && ByteBuffer.wrap(it.key()).getLong() <= closedBefore; it.next()) {
-                long windowEnd = ByteBuffer.wrap(it.key()).getLong();
-                byte[] open = it.value();
-                oldest = Math.min(oldest, Math.max(windowEnd + windows.graceMillis(), OpenRow.openedAt(open)));
-            }
-        }
-        try (RocksIterator flushes = db.iterator("flushes")) {
-            for (flushes.seekToFirst(); flushes.isValid(); flushes.next()) {
-                ByteBuffer state = ByteBuffer.wrap(flushes.value());
-                long createdAt = state.getLong();
-                if (state.get() == 0) {
-                    oldest = Math.min(oldest, createdAt);
-                }
-            }
-        }
-        return now - oldest;
+        return now - Math.min(outbox.oldestDueOpenRow(now), outbox.oldestUnwritten(now));
     }
 
     @Override
@@ -334,6 +231,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
         if (db != null) {
             db.close();
             db = null;
+            outbox = null;
         }
     }
 

@@ -42,7 +42,10 @@ public abstract class SqlOutbox implements UsageStore {
             "CREATE TABLE IF NOT EXISTS usage_flush (flush_id VARCHAR(64) NOT NULL PRIMARY KEY,"
                     + " created_at BIGINT NOT NULL, written BOOLEAN NOT NULL)",
             "CREATE TABLE IF NOT EXISTS usage_flush_row (flush_id VARCHAR(64) NOT NULL, " + ROW_TABLE.substring(1)
-                    + ", PRIMARY KEY (flush_id, row_key))");
+                    + ", PRIMARY KEY (flush_id, row_key))",
+            // the unwritten flushes (read every flush and every health check) without a scan of the
+            // written ones kept for pruning (~14 days of them)
+            "CREATE INDEX IF NOT EXISTS usage_flush_unwritten ON usage_flush (written, created_at)");
 
     final SqlTransactions transactions;
     final Windows windows;

@@ -59,11 +59,14 @@ public final class Benchmark {
     /** the JVM options of README's run command ({@code -Dbench.app-jvm-options} to try others) */
     static final String APP_JVM_OPTIONS = System.getProperty("bench.app-jvm-options",
             "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=" + Path.of("target", "meter-ingest.jsa").toAbsolutePath());
-    /** the SDK loops' JVM: the same heap and GC, and the full JIT, as in the runs before meter-ingest shipped C1 only */
-    static final String SDK_JVM_OPTIONS = "-Xmx256m -XX:+UseSerialGC";
+    /** the SDK loops' JVM: the same heap and GC, and the full JIT, as in the runs before meter-ingest shipped C1 only
+     * ({@code -Dbench.sdk-jvm-options} to try others, e.g. to profile them) */
+    static final String SDK_JVM_OPTIONS = System.getProperty("bench.sdk-jvm-options", "-Xmx256m -XX:+UseSerialGC");
     /** the servers' JVM, the same in every run */
     static final String SERVER_JVM_OPTIONS = "-Xmx2g";
-    private static final int[] SWEEP = {1, 2, 4, 8};
+    /** the ceiling's loop counts ({@code -Dbench.sweep=1} for one, e.g. to profile it) */
+    private static final int[] SWEEP = java.util.Arrays.stream(System.getProperty("bench.sweep", "1,2,4,8").split(","))
+            .mapToInt(n -> Integer.parseInt(n.trim())).toArray();
     private static final boolean APP_ONLY = Boolean.getBoolean("bench.app-only");
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     /** {@code -Dbench.postgres=<jdbc url with user and password>}: A also on PostgreSQL, one instance and two sharing it */
@@ -572,7 +575,8 @@ public final class Benchmark {
         for (Workload w : workloads.values()) {
             List<Run> c = ceilings.get(w.name());
             String first = w.name() + ": " + w.description();
-            out.append(row(first, "ceiling (SDK loop, best of 1/2/4/8 loops)", w, c, c, ""));
+            out.append(row(first, "ceiling (SDK loop, best of " + java.util.Arrays.stream(SWEEP).mapToObj(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining("/")) + " loops)", w, c, c, ""));
             out.append(row("", "hand-written peer (+ parse, validate, in-memory sums)", w, peers.get(w.name()), c, ""));
             double ratio = medianRatio(apps.get(w.name()), c);
             String target = w.name().equals("C") ? "-" : ratio >= 0.8 ? ">= 0.8: met" : ">= 0.8: NOT met";

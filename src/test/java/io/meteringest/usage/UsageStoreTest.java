@@ -225,6 +225,34 @@ class UsageStoreTest {
         assertNull(restarted.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED), "no new flush: the rows are not duplicated");
     }
 
+    /** The RocksDB store keeps its unwritten flushes in memory too: they must come back from disk at open. */
+    @ParameterizedTest
+    @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
+    void after_a_restart_only_the_unwritten_flushes_are_pending_and_the_lag_counts_from_the_oldest(String database)
+            throws Exception {
+        UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
+        store.account(msg(), batch(record("a", "1", T0, null)));
+        store.markWritten(store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED));
+        clock.set(clock.instant().plusSeconds(1));
+        store.account(msg(), batch(record("b", "2", T0, null)));
+        String first = store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
+        clock.set(clock.instant().plusSeconds(1));
+        store.account(msg(), batch(record("c", "3", T0, null)));
+        String second = store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
+        clock.set(clock.instant().plusSeconds(5));
+        closePools();
+
+        UsageStore restarted = store(database, RecordKeys.DedupMode.CONTENT);
+        assertEquals(List.of(first, second), restarted.pendingFlushes().stream().map(Flush::id).toList());
+        assertEquals(6_000, restarted.flushLagMillis(), "from the oldest unwritten flush");
+        restarted.markWritten(first);
+        assertEquals(List.of(second), restarted.pendingFlushes().stream().map(Flush::id).toList());
+        assertEquals(5_000, restarted.flushLagMillis());
+        restarted.markWritten(second);
+        assertEquals(List.of(), restarted.pendingFlushes());
+        assertEquals(0, restarted.flushLagMillis());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
     void flush_lag_counts_from_when_a_row_became_due(String database) throws Exception {
