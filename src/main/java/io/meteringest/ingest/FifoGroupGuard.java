@@ -16,6 +16,7 @@ import org.apache.camel.Message;
 import org.apache.camel.component.aws2.sqs.Sqs2Endpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityRequest;
 
 /**
@@ -97,16 +98,15 @@ public final class FifoGroupGuard {
 
     /**
      * After the poll: a failed message blocks its group until it can be received again; a done one
-     * unblocks it; a message left unstarted (the consumer is stopping) goes back to the queue at once
-     * instead of staying invisible for its visibility timeout. Its group's order holds: SQS hands out
+     * unblocks it; the messages left unstarted (the consumer is stopping) go back to the queue at once,
+     * in one ChangeMessageVisibilityBatch, instead of staying invisible for their visibility timeout. Its group's order holds: SQS hands out
      * none of a group while an earlier message of it is in flight.
      */
     void settle(Poll poll) {
+        List<Poll.Entry> left = poll.in(Poll.State.LEFT);
+        left.forEach(Poll.Entry::complete);
+        handBack(left);
         for (Poll.Entry entry : poll.getEntries()) {
-            if (entry.getState() == Poll.State.LEFT) {
-                entry.complete();
-                changeVisibility(entry, 0);
-            }
             if (entry.getGroup() == null) {
                 continue; // standard queue: no ordering to keep
             }
@@ -138,11 +138,38 @@ public final class FifoGroupGuard {
         changeVisibility(entry, seconds);
     }
 
+    /** Visible again at once: ChangeMessageVisibilityBatch, ten at a time (one poll's messages share one endpoint). */
+    private void handBack(List<Poll.Entry> entries) {
+        for (int from = 0; from < entries.size(); from += 10) {
+            List<Poll.Entry> chunk = entries.subList(from, Math.min(entries.size(), from + 10));
+            Sqs2Endpoint endpoint = (Sqs2Endpoint) chunk.get(0).parked().getFromEndpoint();
+            List<ChangeMessageVisibilityBatchRequestEntry> changes = new java.util.ArrayList<>();
+            for (int i = 0; i < chunk.size(); i++) {
+                changes.add(ChangeMessageVisibilityBatchRequestEntry.builder().id("m" + i)
+                        .receiptHandle(chunk.get(i).getReceiptHandle()).visibilityTimeout(0).build());
+            }
+            try {
+                var failed = endpoint.getClient().changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl(endpoint))
+                        .entries(changes)).failed();
+                failed.forEach(f -> LOG.warn("handing message {} back failed ({}); it comes back after its visibility timeout",
+                        chunk.get(Integer.parseInt(f.id().substring(1))).getMessageId(), f.message()));
+            } catch (RuntimeException e) {
+                // they stay invisible for the rest of their visibility timeout instead: order holds either way
+                LOG.warn("handing {} message(s) back failed ({}); they come back after their visibility timeout",
+                        chunk.size(), e.getMessage());
+            }
+        }
+    }
+
+    private String queueUrl(Sqs2Endpoint endpoint) {
+        return queueUrls.computeIfAbsent(endpoint.getConfiguration().getQueueName(),
+                name -> endpoint.getClient().getQueueUrl(b -> b.queueName(name)).queueUrl());
+    }
+
     private void changeVisibility(Poll.Entry entry, int seconds) {
         Sqs2Endpoint endpoint = (Sqs2Endpoint) entry.parked().getFromEndpoint();
         var client = endpoint.getClient();
-        String queueUrl = queueUrls.computeIfAbsent(endpoint.getConfiguration().getQueueName(),
-                name -> client.getQueueUrl(b -> b.queueName(name)).queueUrl());
+        String queueUrl = queueUrl(endpoint);
         try {
             client.changeMessageVisibility(ChangeMessageVisibilityRequest.builder()
                     .queueUrl(queueUrl)

@@ -44,6 +44,7 @@ class FifoGroupGuardTest {
     private final SqsClient sqs = AwsKit.sharedServers().sqsClient();
     private final String queue = "guard-" + UUID.randomUUID().toString().substring(0, 8) + ".fifo";
     private final AtomicInteger handedBack = new AtomicInteger();
+    private final List<String> visibilityCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
     private String queueUrl;
     private Sqs2Endpoint endpoint;
     /** customer id -> the received SQS message */
@@ -52,7 +53,24 @@ class FifoGroupGuardTest {
     @BeforeEach
     void queueAndMessages() throws Exception {
         queueUrl = AwsKit.createQueues(sqs, queue, queue.replace(".fifo", "-dlq.fifo"), 5);
-        context.getRegistry().bind("sqs", sqs);
+        // the endpoint's client counts its visibility calls (a real client of the real server)
+        context.getRegistry().bind("sqs", SqsClient.builder()
+                .endpointOverride(AwsKit.sharedServers().sqsEndpoint())
+                .region(software.amazon.awssdk.regions.Region.of(io.meteringest.local.EmbeddedAws.REGION))
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                                io.meteringest.local.EmbeddedAws.ACCESS_KEY, io.meteringest.local.EmbeddedAws.SECRET_KEY)))
+                .overrideConfiguration(c -> c.addExecutionInterceptor(new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                    @Override
+                    public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution call,
+                                                software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                        String name = call.request().getClass().getSimpleName();
+                        if (name.startsWith("ChangeMessageVisibility")) {
+                            visibilityCalls.add(name);
+                        }
+                    }
+                }))
+                .build());
         context.start();
         // the guard releases for the endpoint's visibility timeout: 1 s, so a release is seen back on the queue soon
         endpoint = context.getEndpoint("aws2-sqs:" + queue + "?amazonSQSClient=#sqs&visibilityTimeout=1", Sqs2Endpoint.class);
@@ -175,6 +193,26 @@ class FifoGroupGuardTest {
 
         assertEquals(List.of("a-3"), admitted(poll("a-3")), "accounted: the group is no longer held back");
         assertEquals(1, guard.releasedCount());
+    }
+
+    @Test
+    void messages_left_unstarted_at_a_stop_go_back_to_the_queue_at_once_in_one_call() {
+        Poll poll = poll("a-1", "a-2", "a-3", "b-1");
+        poll.getEntries().forEach(e -> e.moveTo(Poll.State.LEFT));
+
+        guard.settle(poll);
+
+        assertEquals(4, handedBack.get(), "every consumer exchange is completed, so its visibility is no longer extended");
+        assertEquals(List.of("ChangeMessageVisibilityBatchRequest"), visibilityCalls);
+        // received with a 60 s visibility: only the hand-back makes them visible now, in their groups' order
+        List<String> back = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()
+                    .forEach(m -> back.add(m.body().replaceAll(".*\"customerId\":\"([^\"]+)\".*", "$1")));
+            return back.size() >= 4;
+        });
+        assertEquals(List.of("a-1", "a-2", "a-3"), back.stream().filter(c -> c.startsWith("a-")).toList());
+        assertTrue(back.contains("b-1"));
     }
 
     @Test
