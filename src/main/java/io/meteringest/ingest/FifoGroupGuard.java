@@ -2,6 +2,7 @@ package io.meteringest.ingest;
 
 import io.meteringest.ExchangeProps;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -99,8 +100,8 @@ public final class FifoGroupGuard {
     /**
      * After the poll: a failed message blocks its group until it can be received again; a done one
      * unblocks it; the messages left unstarted (the consumer is stopping) go back to the queue at once,
-     * in one ChangeMessageVisibilityBatch, instead of staying invisible for their visibility timeout. Its group's order holds: SQS hands out
-     * none of a group while an earlier message of it is in flight.
+     * in one ChangeMessageVisibilityBatch, instead of staying invisible for their visibility timeout.
+     * Their groups' order holds: SQS hands out none of a group while an earlier message of it is in flight.
      */
     void settle(Poll poll) {
         List<Poll.Entry> left = poll.in(Poll.State.LEFT);
@@ -143,7 +144,7 @@ public final class FifoGroupGuard {
         for (int from = 0; from < entries.size(); from += 10) {
             List<Poll.Entry> chunk = entries.subList(from, Math.min(entries.size(), from + 10));
             Sqs2Endpoint endpoint = (Sqs2Endpoint) chunk.get(0).parked().getFromEndpoint();
-            List<ChangeMessageVisibilityBatchRequestEntry> changes = new java.util.ArrayList<>();
+            List<ChangeMessageVisibilityBatchRequestEntry> changes = new ArrayList<>();
             for (int i = 0; i < chunk.size(); i++) {
                 changes.add(ChangeMessageVisibilityBatchRequestEntry.builder().id("m" + i)
                         .receiptHandle(chunk.get(i).getReceiptHandle()).visibilityTimeout(0).build());

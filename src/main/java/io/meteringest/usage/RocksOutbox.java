@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * kept after it is written until pruned. The unwritten flushes are also indexed in memory, read from
  * {@code flushes} once at open: finding what to write (every flush) and the flush lag (every health
  * check) then cost the unwritten flushes only, not the ~14 days of written ones kept for pruning.
- * The database takes one process (its LOCK file), so the index is the only other writer's view there is.
+ * The database is locked to one process (its LOCK file), so no other writer can change the flushes behind the index.
  * Writers are called under the store's lock; readers take none (a RocksDB iterator is a snapshot).
  */
 final class RocksOutbox {
