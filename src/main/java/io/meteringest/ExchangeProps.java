@@ -10,9 +10,9 @@ public final class ExchangeProps {
 
     /** The receive's messages as one {@code ingest.Poll}: set by PollGate and ingest-replay, read by every poll step. */
     public static final String POLL = "poll";
-    /** A message's raw object key: set in ingest-poll/ingest-replay, read by ingest-archive, PollOutcomes and the failure report. */
+    /** A message's raw object key: set in ingest-archive/ingest-replay, read by PollOutcomes (the done line) and the failure report. */
     public static final String RAW_KEY = "rawKey";
-    /** A message's accepted records ({@code usage.UsageBatch}): set in ingest-validate, filled by usage-aggregate, staged by PollOutcomes. */
+    /** A message's accepted records ({@code usage.UsageBatch}): set in ingest-validate, filled by usage-aggregate, kept by PollOutcomes. */
     public static final String USAGE_BATCH = "usageBatch";
     /** A message's {@code ingest.MessageOutcome}: set in ingest-validate, staged by PollOutcomes, the failure report's body. */
     public static final String OUTCOME = "outcome";
@@ -20,6 +20,8 @@ public final class ExchangeProps {
     public static final String ACCEPTED = "accepted";
     /** A message's rejected-record count, as plain as {@link #ACCEPTED} for the same reason. */
     public static final String REJECTED = "rejected";
+    /** A message's accepted records by meter ({@code usage.MeterRecords} each): set in ingest-validate, split by ingest-report to usage-route. */
+    public static final String ACCEPTED_BY_METER = "acceptedByMeter";
     /** The poll's {@code UsageStore.Accounting} from usage-account: its duplicate counter, and what Operations.replay reports. */
     public static final String ACCOUNTING = "accounting";
     /** How many messages ingest-delete deleted, for its counter. */

@@ -16,7 +16,7 @@ import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchResponse;
  * Deletes the messages of one poll that are done (accounted, or dead-lettered) with DeleteMessageBatch
  * calls of up to 10 ({@code ingest-delete}), after the poll's one commit: one SQS call per receive
  * instead of one per message. If the process dies before, the messages come back and are recognised
- * as already accounted. Returns how many were handed to SQS.
+ * as already accounted. Returns how many were handed to SQS; then names each accounted message for its done line.
  */
 public final class BatchDelete {
 
@@ -50,6 +50,13 @@ public final class BatchDelete {
             }
         }
         return done.size();
+    }
+
+    /** One log line per accounted message of the poll, logged by ingest-delete after the delete. */
+    public List<String> doneLines(@ExchangeProperty(ExchangeProps.POLL) Poll poll) {
+        return poll.getAccounted().stream().map(e -> "message " + e.getMessageId()
+                + " done: " + e.getOutcome().getAccepted() + " accepted (" + e.getAccounting().duplicates() + " duplicate), "
+                + e.getOutcome().getRejected() + " rejected, raw at " + e.getRawKey()).toList();
     }
 
     private SqsClient client() {

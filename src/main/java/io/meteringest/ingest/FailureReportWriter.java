@@ -4,17 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.meteringest.ExchangeProps;
 import io.meteringest.record.RecordOutcome;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import org.apache.camel.Body;
-import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 
 /**
- * Renders the contract's failure report (one JSON object per message with rejected records) from a
- * {@link MessageOutcome}. Called by the {@code ingest-report} route, which writes it to S3.
+ * Names and renders the contract's failure report (one JSON object per message with rejected
+ * records) from a {@link MessageOutcome}. Called by the {@code ingest-report} route, which writes it
+ * to S3 next to the raw archive's hour path ({@link S3Keys#hourPath}).
  */
 public final class FailureReportWriter {
 
@@ -26,12 +25,17 @@ public final class FailureReportWriter {
         this.clock = clock;
     }
 
+    /** failed-requests/yyyy/MM/dd/HH/&lt;messageId&gt;.json, the hour of the raw body's key. */
+    public String key(@Header("SentTimestamp") String sentTimestamp, @Header("CamelAwsSqsMessageId") String messageId) {
+        return "failed-requests/" + S3Keys.hourPath(sentTimestamp) + "/" + messageId + ".json";
+    }
+
     public byte[] render(@Body MessageOutcome outcome,
                          @Header("CamelAwsSqsMessageId") String messageId,
-                         @ExchangeProperty(ExchangeProps.RAW_KEY) String rawKey) throws JsonProcessingException {
+                         @Header("SentTimestamp") String sentTimestamp) throws JsonProcessingException {
         ObjectNode report = mapper.createObjectNode();
         report.put("messageId", messageId);
-        report.put("rawKey", rawKey);
+        report.put("rawKey", S3Keys.rawKey(sentTimestamp, messageId));
         report.put("receivedAt", clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
         report.put("accepted", outcome.getAccepted());
         report.put("rejected", outcome.getRejected());

@@ -26,7 +26,7 @@ import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityRequest;
  * its retry. This guard releases them back to the queue instead (invisible until the failed message
  * can be received again), and remembers a failed group across polls until then; SQS hands them out
  * again behind the failed message, in order. Other groups go on. Used by {@code ingest-poll}: before
- * the archive ({@link #admit}) and as each message starts its validation ({@link #releaseIfGroupBlocked}).
+ * the archive ({@link #admit}) and as each message starts its validation ({@link #holdBack}).
  */
 public final class FifoGroupGuard {
 
@@ -74,13 +74,20 @@ public final class FifoGroupGuard {
     }
 
     /**
-     * True when the message was released because an earlier message of its group in this poll did not
-     * get through (failed, or released itself); the message's route then stops. Asked as each message
-     * starts, so the earlier ones are done by then.
+     * True when the message is not to be validated now, and so its way stops: the consumer is shutting
+     * down (it is left: back to the queue at once, visibility 0, in {@link #settle}; the messages done
+     * so far are still committed and deleted), or an earlier message of its group in this poll did not
+     * get through (failed, or was released itself: this one is released behind it). Asked as each
+     * message starts its validation, so the earlier ones are done by then.
      */
-    public boolean releaseIfGroupBlocked(Exchange exchange) {
+    public boolean holdBack(Exchange exchange) {
         Poll poll = exchange.getProperty(ExchangeProps.POLL, Poll.class);
         Poll.Entry entry = poll.entry(exchange.getIn().getHeader(Sqs2Constants.MESSAGE_ID, String.class));
+        if (!poll.isGoing()) {
+            entry.moveTo(Poll.State.LEFT);
+            LOG.info("message {} left on the queue: shutting down", entry.getMessageId());
+            return true;
+        }
         if (entry.getGroup() == null) {
             return false; // standard queue: no ordering to keep
         }

@@ -32,7 +32,12 @@ public final class MessageValidator {
         return validate(splitter.split(body));
     }
 
-    /** The message's accepted records, one element per meter: the exchanges ingest-validate sends to usage-route. */
+    /** Where the message's aggregation endpoints put the records they take (usageAccounting.add); accounted with its poll. */
+    public io.meteringest.usage.UsageBatch usageBatch(@org.apache.camel.Header("CamelAwsSqsMessageId") String messageId) {
+        return new io.meteringest.usage.UsageBatch(messageId);
+    }
+
+    /** The message's accepted records, one element per meter: the exchanges usage-route routes. */
     public java.util.List<io.meteringest.usage.MeterRecords> acceptedByMeter(MessageOutcome outcome) {
         return outcome.getAcceptedByMeter();
     }

@@ -124,23 +124,6 @@ public final class PollGate extends AsyncProcessorSupport implements AsyncProces
         }
     }
 
-    /**
-     * True when the message is not to be started because the consumer is shutting down: it goes back
-     * to the queue at once (visibility 0, {@link FifoGroupGuard#settle}), the messages done so far in
-     * the poll are still committed and deleted, and the route stops for this message.
-     */
-    public boolean leaveIfStopping(Exchange exchange) {
-        Poll poll = exchange.getProperty(ExchangeProps.POLL, Poll.class);
-        if (poll.isGoing()) {
-            return false;
-        }
-        Poll.Entry entry = poll.entry(exchange.getIn().getHeader(org.apache.camel.component.aws2.sqs.Sqs2Constants.MESSAGE_ID,
-                String.class));
-        entry.moveTo(Poll.State.LEFT);
-        LOG.info("message {} left on the queue: shutting down", entry.getMessageId());
-        return true;
-    }
-
     private void runPoll(Consumer consumer) {
         Poll poll = current.get();
         current.remove();

@@ -46,13 +46,6 @@ public final class PollOutcomes implements AggregationStrategy {
                 .filter(e -> e.getAccounting() != null && e.getAccounting().alreadyAccounted()).toList();
     }
 
-    /** One log line per accounted message of the poll (ingest-poll logs each after the delete). */
-    public java.util.List<String> doneLines(Exchange exchange) {
-        return exchange.getProperty(ExchangeProps.POLL, Poll.class).getAccounted().stream().map(e -> "message " + e.getMessageId()
-                + " done: " + e.getOutcome().getAccepted() + " accepted (" + e.getAccounting().duplicates() + " duplicate), "
-                + e.getOutcome().getRejected() + " rejected, raw at " + e.getRawKey()).toList();
-    }
-
     @Override
     public Exchange aggregate(Exchange oldExchange, Exchange newExchange) {
         Exception failure = newExchange.getException();

@@ -19,12 +19,12 @@ public final class S3Keys {
             DateTimeFormatter.ofPattern("yyyy/MM/dd/HH").withZone(ZoneOffset.UTC);
 
     public String raw(@Header("SentTimestamp") String sentTimestamp, @Header("CamelAwsSqsMessageId") String messageId) {
-        return "raw/" + hourPath(sentTimestamp) + "/" + messageId;
+        return rawKey(sentTimestamp, messageId);
     }
 
-    public String failureReport(@Header("SentTimestamp") String sentTimestamp,
-                                @Header("CamelAwsSqsMessageId") String messageId) {
-        return "failed-requests/" + hourPath(sentTimestamp) + "/" + messageId + ".json";
+    /** raw/yyyy/MM/dd/HH/&lt;messageId&gt;: where a message's raw body is archived (and its failure report says it is). */
+    public static String rawKey(String sentTimestamp, String messageId) {
+        return "raw/" + hourPath(sentTimestamp) + "/" + messageId;
     }
 
     /** User metadata of a raw object: where it came from, so an archive is traceable to its message. */

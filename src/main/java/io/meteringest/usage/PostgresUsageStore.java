@@ -69,31 +69,31 @@ public final class PostgresUsageStore extends SqlOutbox {
     }
 
     @Override
-    public void createSchema() throws Exception {
-        transactions.inTransaction(connection -> {
-            // the dedup tables of the earlier layout (hex keys, deleted row by row): not read by this one
-            try (Statement statement = connection.createStatement();
-                 ResultSet rs = statement.executeQuery("SELECT to_regclass('seen_record') IS NOT NULL")) {
-                if (rs.next() && rs.getBoolean(1)) {
-                    throw new StartupException("ingest.store.url: this PostgreSQL schema holds the usage store of an earlier"
-                            + " layout (table seen_record), which this version does not read; flush it with the earlier version"
-                            + " and point ingest.store.url at a fresh database or schema (currentSchema=...)");
-                }
+    void refuseEarlierLayout(Connection connection) throws SQLException {
+        // the dedup tables of the earlier layout (hex keys, deleted row by row): not read by this one
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT to_regclass('seen_record') IS NOT NULL")) {
+            if (rs.next() && rs.getBoolean(1)) {
+                throw new StartupException("ingest.store.url: this PostgreSQL schema holds the usage store of an earlier"
+                        + " layout (table seen_record), which this version does not read; flush it with the earlier version"
+                        + " and point ingest.store.url at a fresh database or schema (currentSchema=...)");
             }
-            List<String> ddl = new ArrayList<>(SqlOutbox.DDL);
-            ddl.add("CREATE TABLE IF NOT EXISTS seen_message (message_id varchar(128) NOT NULL, day int NOT NULL,"
-                    + " PRIMARY KEY (message_id, day)) PARTITION BY LIST (day)");
-            ddl.add("CREATE TABLE IF NOT EXISTS seen_key (record_key bytea NOT NULL, day int NOT NULL,"
-                    + " PRIMARY KEY (record_key, day)) PARTITION BY LIST (day)");
-            execute(connection, ddl);
-            return null;
-        });
+        }
+    }
+
+    @Override
+    List<String> ledgerTables() {
+        return List.of(
+                "CREATE TABLE IF NOT EXISTS seen_message (message_id varchar(128) NOT NULL, day int NOT NULL,"
+                        + " PRIMARY KEY (message_id, day)) PARTITION BY LIST (day)",
+                "CREATE TABLE IF NOT EXISTS seen_key (record_key bytea NOT NULL, day int NOT NULL,"
+                        + " PRIMARY KEY (record_key, day)) PARTITION BY LIST (day)");
     }
 
     @Override
     public Accounting account(List<UsageBatch> batches) {
         if (batches.isEmpty()) {
-            return new Accounting(false, 0, 0);
+            return Accounting.NOTHING;
         }
         // the keys before the transaction (SHA-256 is most of this method's CPU), a row's key once per poll
         List<List<byte[]>> keysByBatch = new ArrayList<>();

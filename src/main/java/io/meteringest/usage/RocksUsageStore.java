@@ -74,7 +74,7 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     @Override
     public Accounting account(List<UsageBatch> batches) {
         if (batches.isEmpty()) {
-            return new Accounting(false, 0, 0);
+            return Accounting.NOTHING;
         }
         List<Keyed> keyed = keyed(batches);
         synchronized (this) {

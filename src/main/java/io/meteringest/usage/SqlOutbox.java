@@ -147,13 +147,28 @@ public abstract class SqlOutbox implements UsageStore {
         transactions.inTransaction(connection -> update(connection, "UPDATE usage_flush SET written = TRUE WHERE flush_id = ?", flushId));
     }
 
-    /** Runs {@code ddl} in order: the outbox's tables first ({@link #DDL}), then the ledger's. */
-    static void execute(Connection connection, List<String> ddl) throws SQLException {
-        try (java.sql.Statement statement = connection.createStatement()) {
-            for (String sql : ddl) {
-                statement.execute(sql);
+    /** Creates the outbox's tables ({@link #DDL}), then the ledger's, in one transaction. */
+    @Override
+    public void createSchema() throws Exception {
+        transactions.inTransaction(connection -> {
+            refuseEarlierLayout(connection);
+            try (java.sql.Statement statement = connection.createStatement()) {
+                for (String sql : DDL) {
+                    statement.execute(sql);
+                }
+                for (String sql : ledgerTables()) {
+                    statement.execute(sql);
+                }
             }
-        }
+            return null;
+        });
+    }
+
+    /** The ledger's tables (message ids, dedup keys), created after the outbox's. */
+    abstract List<String> ledgerTables();
+
+    /** Throws a {@code StartupException} naming ingest.store.url when the schema holds a layout this version does not read. */
+    void refuseEarlierLayout(Connection connection) throws SQLException {
     }
 
     /** Forgets the written flushes created before {@code before}; how many rows that deleted. */

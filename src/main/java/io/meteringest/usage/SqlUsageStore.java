@@ -47,15 +47,11 @@ public final class SqlUsageStore extends SqlOutbox {
     }
 
     @Override
-    public void createSchema() throws Exception {
-        List<String> ddl = new ArrayList<>(SqlOutbox.DDL);
-        ddl.add("CREATE TABLE IF NOT EXISTS processed_message (message_id VARCHAR(128) NOT NULL PRIMARY KEY,"
-                + " processed_at BIGINT NOT NULL)");
-        ddl.add("CREATE TABLE IF NOT EXISTS seen_record (record_key VARCHAR(64) NOT NULL PRIMARY KEY, seen_at BIGINT NOT NULL)");
-        transactions.inTransaction(connection -> {
-            execute(connection, ddl);
-            return null;
-        });
+    List<String> ledgerTables() {
+        return List.of(
+                "CREATE TABLE IF NOT EXISTS processed_message (message_id VARCHAR(128) NOT NULL PRIMARY KEY,"
+                        + " processed_at BIGINT NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS seen_record (record_key VARCHAR(64) NOT NULL PRIMARY KEY, seen_at BIGINT NOT NULL)");
     }
 
     /**
@@ -68,7 +64,7 @@ public final class SqlUsageStore extends SqlOutbox {
     @Override
     public Accounting account(List<UsageBatch> batches) {
         if (batches.isEmpty()) {
-            return new Accounting(false, 0, 0);
+            return Accounting.NOTHING;
         }
         List<Accounting> results = transactions.inTransaction(connection -> {
             long now = clock.millis();

@@ -5,22 +5,16 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.camel.Header;
 
 /**
- * What the aggregation endpoints call: {@code ingest-validate} opens the message's {@link UsageBatch}
- * ({@link #newBatch}) and each endpoint {@link #add}s the accepted records it takes to it; then
+ * What the aggregation endpoints call: each {@link #add}s the accepted records it takes to the
+ * message's {@link UsageBatch} (opened by {@code ingest-validate}); then
  * {@code usage-account} hands the poll's batches to the {@link UsageStore} in one commit. Counts the
  * records each endpoint took, for operators.
  */
 public final class UsageAccounting {
 
     private final Map<String, AtomicLong> byEndpoint = new ConcurrentHashMap<>();
-
-    /** The message's batch, filled by the aggregation endpoints during its split. */
-    public UsageBatch newBatch(@Header("CamelAwsSqsMessageId") String messageId) {
-        return new UsageBatch(messageId);
-    }
 
     /**
      * Called by an aggregation endpoint with what it takes, a message's records of one meter

@@ -13,6 +13,8 @@ public interface UsageStore {
 
     /** What accounting one message (or, summed, one poll) did. */
     record Accounting(boolean alreadyAccounted, int accounted, int duplicates) {
+        /** A poll with nothing staged: no write at all. */
+        public static final Accounting NOTHING = new Accounting(false, 0, 0);
     }
 
     /** Creates what the store needs if it is not there yet. */

@@ -28,7 +28,7 @@ class FailureReportWriterTest {
     }
 
     private JsonNode render(String body) throws Exception {
-        return JSON.readTree(writer.render(outcomeOf(body), "m-1", "raw/2021/04/26/14/m-1"));
+        return JSON.readTree(writer.render(outcomeOf(body), "m-1", "1619445706909") /* SentTimestamp 2021-04-26T14:01:46.909Z */);
     }
 
     @Test

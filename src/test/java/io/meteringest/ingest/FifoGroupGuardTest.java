@@ -139,9 +139,9 @@ class FifoGroupGuardTest {
         Poll poll = poll("a-1", "b-1", "a-2", "a-3");
         entry(poll, "a-1").fail(new IllegalStateException("accounting failed"));
 
-        assertFalse(guard.releaseIfGroupBlocked(exchange("b-1", poll)), "another group goes on");
-        assertTrue(guard.releaseIfGroupBlocked(exchange("a-2", poll)));
-        assertTrue(guard.releaseIfGroupBlocked(exchange("a-3", poll)), "behind a released message too");
+        assertFalse(guard.holdBack(exchange("b-1", poll)), "another group goes on");
+        assertTrue(guard.holdBack(exchange("a-2", poll)));
+        assertTrue(guard.holdBack(exchange("a-3", poll)), "behind a released message too");
 
         assertEquals(Poll.State.RELEASED, entry(poll, "a-2").getState());
         assertEquals(Poll.State.RELEASED, entry(poll, "a-3").getState());
@@ -166,10 +166,24 @@ class FifoGroupGuardTest {
         entry(poll, "a-1").stage(new MessageOutcome(), new UsageBatch("a-1"));
         entry(poll, "a-2").moveTo(Poll.State.DEAD_LETTERED);
 
-        assertFalse(guard.releaseIfGroupBlocked(exchange("a-1", poll)), "the first of its group");
-        assertFalse(guard.releaseIfGroupBlocked(exchange("a-2", poll)));
-        assertFalse(guard.releaseIfGroupBlocked(exchange("a-3", poll)));
+        assertFalse(guard.holdBack(exchange("a-1", poll)), "the first of its group");
+        assertFalse(guard.holdBack(exchange("a-2", poll)));
+        assertFalse(guard.holdBack(exchange("a-3", poll)));
         assertEquals(0, guard.releasedCount());
+    }
+
+    @Test
+    void while_stopping_a_message_not_started_is_left_on_the_queue() {
+        Poll poll = poll("a-1", "b-1");
+
+        assertFalse(guard.holdBack(exchange("a-1", poll)), "going: the message is worked on");
+        assertEquals(Poll.State.RECEIVED, entry(poll, "a-1").getState());
+
+        poll.goingWhile(() -> false);
+        assertTrue(guard.holdBack(exchange("b-1", poll)));
+        assertEquals(Poll.State.LEFT, entry(poll, "b-1").getState());
+        assertEquals(List.of(), poll.getDeletable(), "left, so not deleted: redelivered after the restart");
+        assertEquals(0, guard.releasedCount(), "left, not released: it goes back at visibility 0 when the poll settles");
     }
 
     @Test

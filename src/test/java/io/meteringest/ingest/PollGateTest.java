@@ -156,25 +156,6 @@ class PollGateTest {
     }
 
     @Test
-    void while_stopping_a_message_not_started_is_left_on_the_queue() {
-        Poll poll = new Poll();
-        Exchange consumed = new DefaultExchange(context);
-        consumed.getIn().setHeader(Sqs2Constants.MESSAGE_ID, "m-1");
-        poll.add(consumed, doneSync -> { });
-        Exchange step = new DefaultExchange(context);
-        step.setProperty(ExchangeProps.POLL, poll);
-        step.getIn().setHeader(Sqs2Constants.MESSAGE_ID, "m-1");
-
-        assertFalse(gate.leaveIfStopping(step), "going: the message is worked on");
-        assertEquals(Poll.State.RECEIVED, poll.entry("m-1").getState());
-
-        poll.goingWhile(() -> false);
-        assertTrue(gate.leaveIfStopping(step));
-        assertEquals(Poll.State.LEFT, poll.entry("m-1").getState());
-        assertEquals(List.of(), poll.getDeletable(), "left, so not deleted: redelivered after the restart");
-    }
-
-    @Test
     void once_receiving_stops_no_receive_begins_and_the_one_in_flight_is_waited_for() throws Exception {
         assertTrue(gate.begin(null, endpoint), "a long poll is in flight");
         assertFalse(gate.stopReceiving(0), "not idle while a receive is in flight");
@@ -203,6 +184,6 @@ class PollGateTest {
 
         gate.commit(null, endpoint, 1);
 
-        assertEquals(List.of(false), going, "ingest-poll sees the poll as stopping, so leaveIfStopping leaves m-1");
+        assertEquals(List.of(false), going, "ingest-poll sees the poll as stopping, so FifoGroupGuard.holdBack leaves m-1");
     }
 }

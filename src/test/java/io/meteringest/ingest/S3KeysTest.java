@@ -16,6 +16,9 @@ class S3KeysTest {
     private static final String SENT = "1619445706909";
 
     private final S3Keys keys = new S3Keys();
+    /** names the failure report (ingest-report), from the same hour path */
+    private final FailureReportWriter reports = new FailureReportWriter(new com.fasterxml.jackson.databind.ObjectMapper(),
+            java.time.Clock.systemUTC());
 
     @Test
     void a_raw_body_is_archived_under_raw_and_the_utc_hour_of_its_sent_timestamp_by_message_id() {
@@ -24,8 +27,8 @@ class S3KeysTest {
 
     @Test
     void a_failure_report_mirrors_the_raw_key_under_failed_requests_as_json() {
-        assertEquals("failed-requests/2021/04/26/14/m-1.json", keys.failureReport(SENT, "m-1"));
-        assertEquals(keys.raw(SENT, "m-1").replace("raw/", "failed-requests/") + ".json", keys.failureReport(SENT, "m-1"));
+        assertEquals("failed-requests/2021/04/26/14/m-1.json", reports.key(SENT, "m-1"));
+        assertEquals(keys.raw(SENT, "m-1").replace("raw/", "failed-requests/") + ".json", reports.key(SENT, "m-1"));
     }
 
     @Test
@@ -53,7 +56,7 @@ class S3KeysTest {
     void a_redelivered_message_maps_to_the_same_keys() {
         // SentTimestamp and message id are the message's own, the same at every receive
         assertEquals(keys.raw(SENT, "m-1"), new S3Keys().raw(SENT, "m-1"));
-        assertEquals(keys.failureReport(SENT, "m-1"), new S3Keys().failureReport(SENT, "m-1"));
+        assertEquals(reports.key(SENT, "m-1"), new FailureReportWriter(new com.fasterxml.jackson.databind.ObjectMapper(), java.time.Clock.systemUTC()).key(SENT, "m-1"));
     }
 
     @Test
