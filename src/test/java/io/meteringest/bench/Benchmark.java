@@ -62,8 +62,8 @@ public final class Benchmark {
     /** the SDK loops' JVM: the same heap and GC, and the full JIT, as in the runs before meter-ingest shipped C1 only
      * ({@code -Dbench.sdk-jvm-options} to try others, e.g. to profile them) */
     static final String SDK_JVM_OPTIONS = System.getProperty("bench.sdk-jvm-options", "-Xmx256m -XX:+UseSerialGC");
-    /** the servers' JVM, the same in every run */
-    static final String SERVER_JVM_OPTIONS = "-Xmx2g";
+    /** the servers' JVM, the same in every run ({@code -Dbench.server-jvm-options} to profile them) */
+    static final String SERVER_JVM_OPTIONS = System.getProperty("bench.server-jvm-options", "-Xmx2g");
     /** the ceiling's loop counts ({@code -Dbench.sweep=1} for one, e.g. to profile it) */
     private static final int[] SWEEP = java.util.Arrays.stream(System.getProperty("bench.sweep", "1,2,4,8").split(","))
             .mapToInt(n -> Integer.parseInt(n.trim())).toArray();
