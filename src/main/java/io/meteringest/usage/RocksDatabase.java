@@ -74,20 +74,26 @@ final class RocksDatabase implements AutoCloseable {
         dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
                 .setWriteBufferManager(writeBuffers).setMaxOpenFiles(512).setKeepLogFileNum(3);
         List<String> names = new ArrayList<>(FIXED);
-        if (Files.exists(folder.resolve("CURRENT"))) {
-            try (Options options = new Options()) {
-                for (byte[] name : RocksDB.listColumnFamilies(options, folder.toString())) {
-                    String n = new String(name, StandardCharsets.UTF_8);
-                    if (!names.contains(n)) {
-                        names.add(n);
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        try {
+            if (Files.exists(folder.resolve("CURRENT"))) {
+                try (Options options = new Options()) {
+                    for (byte[] name : RocksDB.listColumnFamilies(options, folder.toString())) {
+                        String n = new String(name, StandardCharsets.UTF_8);
+                        if (!names.contains(n)) {
+                            names.add(n);
+                        }
                     }
                 }
             }
+            List<ColumnFamilyDescriptor> descriptors = names.stream()
+                    .map(n -> new ColumnFamilyDescriptor(n.getBytes(StandardCharsets.UTF_8), cfOptions)).toList();
+            db = RocksDB.open(dbOptions, folder.toString(), descriptors, handles);
+        } catch (RocksDBException | RuntimeException e) {
+            // e.g. the folder is locked by another process: give the options' native memory back
+            closeOptions();
+            throw e;
         }
-        List<ColumnFamilyDescriptor> descriptors = names.stream()
-                .map(n -> new ColumnFamilyDescriptor(n.getBytes(StandardCharsets.UTF_8), cfOptions)).toList();
-        List<ColumnFamilyHandle> handles = new ArrayList<>();
-        db = RocksDB.open(dbOptions, folder.toString(), descriptors, handles);
         for (int i = 0; i < names.size(); i++) {
             families.put(names.get(i), handles.get(i));
         }
@@ -209,6 +215,10 @@ final class RocksDatabase implements AutoCloseable {
         families.values().forEach(ColumnFamilyHandle::close);
         families.clear();
         db.close();
+        closeOptions();
+    }
+
+    private void closeOptions() {
         synced.close();
         dbOptions.close();
         cfOptions.close();

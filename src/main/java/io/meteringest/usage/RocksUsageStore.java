@@ -2,6 +2,7 @@ package io.meteringest.usage;
 
 import static io.meteringest.usage.RocksBytes.prefixed;
 
+import io.meteringest.StartupException;
 import io.meteringest.record.MeterRecord;
 import io.meteringest.usage.RocksBytes.OpenRow;
 import java.nio.ByteBuffer;
@@ -62,7 +63,16 @@ public final class RocksUsageStore implements UsageStore, AutoCloseable {
     @Override
     public synchronized void createSchema() throws Exception {
         if (db == null) {
-            db = new RocksDatabase(folder);
+            try {
+                db = new RocksDatabase(folder);
+            } catch (RocksDBException e) {
+                if (String.valueOf(e.getMessage()).contains("lock")) {
+                    throw new StartupException("ingest.store.url: the RocksDB folder " + folder.toAbsolutePath()
+                            + " is in use by another process (one process per folder); give this instance a folder of"
+                            + " its own, or point every instance at one PostgreSQL database");
+                }
+                throw e;
+            }
             outbox = new RocksOutbox(db, windows, clock);
         }
     }

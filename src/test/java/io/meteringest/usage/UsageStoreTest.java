@@ -3,10 +3,12 @@ package io.meteringest.usage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.meteringest.StartupException;
 import io.meteringest.record.MeterRecord;
 import io.meteringest.testkit.MutableClock;
 import java.math.BigDecimal;
@@ -23,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -110,6 +113,23 @@ class UsageStoreTest {
         assertEquals(new BigDecimal("3"), row.max());
         assertEquals(1619445660000L, row.windowStart());
         assertEquals(1619445720000L, row.windowEnd());
+    }
+
+    @Test
+    void a_rocksdb_folder_in_use_is_refused_naming_the_setting_and_the_store_opens_once_it_is_free() throws Exception {
+        UsageStore first = store("rocksdb", RecordKeys.DedupMode.CONTENT);
+        first.account(msg(), batch(record("c", "5", T0, null)));
+        RocksUsageStore second = new RocksUsageStore(dir.resolve("rocks"), new RecordKeys(RecordKeys.DedupMode.CONTENT),
+                new Windows(60_000, 30_000), Duration.ofDays(14), clock);
+        StartupException refused = assertThrows(StartupException.class, second::createSchema);
+        assertTrue(refused.getMessage().startsWith("ingest.store.url: the RocksDB folder "), refused.getMessage());
+        assertTrue(refused.getMessage().contains("in use by another process"), refused.getMessage());
+        // the refused open left nothing behind: once the first lets go, the same store opens and has its rows
+        rocks.forEach(RocksUsageStore::close);
+        rocks.clear();
+        second.createSchema();
+        rocks.add(second);
+        assertEquals(new BigDecimal("5"), second.openRows().get(0).sum());
     }
 
     @ParameterizedTest
