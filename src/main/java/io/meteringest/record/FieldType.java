@@ -2,6 +2,8 @@ package io.meteringest.record;
 
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** The JSON types of {@link RecordField}s, each tested the same way on a tree node and on a token. */
 enum FieldType {
@@ -27,6 +29,21 @@ enum FieldType {
             case NUMBER -> node.isNumber();
             case EPOCH_MILLIS -> node.isIntegralNumber() && node.canConvertToLong();
             case STRING_MAP -> node.isObject();
+        };
+    }
+
+    /** A node that passed {@link #of(JsonNode)}, read as the value {@link RecordField#holdsValue} checks. */
+    Object read(JsonNode node) {
+        return switch (this) {
+            case STRING -> node.textValue();
+            case NUMBER -> node.decimalValue(); // exact
+            case EPOCH_MILLIS -> node.longValue();
+            case STRING_MAP -> {
+                // entries in the object's order; a value of another type stays a node, for its reason
+                Map<String, Object> entries = new LinkedHashMap<>();
+                node.fields().forEachRemaining(e -> entries.put(e.getKey(), e.getValue().isTextual() ? e.getValue().textValue() : e.getValue()));
+                yield entries;
+            }
         };
     }
 

@@ -6,6 +6,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The contract's record rules, each stated once: a field's name, whether it is required, its JSON
@@ -78,6 +79,48 @@ enum RecordField {
         return "record: must be a JSON object, was " + show(record);
     }
 
+    /**
+     * This field's value rules, for a value already read as its type ({@link #valueOf} a record's, or
+     * {@link FieldType#read} a tree node's): the one place that says which rule each field has, so both
+     * readings apply the same. A dimension's value is a String or, from a tree, a node of another type.
+     */
+    boolean holdsValue(Object value, long latest, Duration maxFuture, List<String> reasons) {
+        return switch (this) {
+            case CUSTOMER_ID, METER_API_NAME, UNIQUE_ID -> holdsText((String) value, reasons);
+            case METER_VALUE -> holdsMeterValue((BigDecimal) value, reasons);
+            case METER_TIME_IN_MILLIS -> holdsMeterTime((Long) value, latest, maxFuture, reasons);
+            case DIMENSIONS -> holdsDimensions((Map<?, ?>) value, reasons);
+        };
+    }
+
+    /** This field of a record read straight into its fields; null when it has none (no uniqueId). */
+    Object valueOf(MeterRecord record) {
+        return switch (this) {
+            case CUSTOMER_ID -> record.customerId();
+            case METER_API_NAME -> record.meterApiName();
+            case METER_VALUE -> record.meterValue();
+            case METER_TIME_IN_MILLIS -> record.meterTimeInMillis();
+            case DIMENSIONS -> record.dimensions();
+            case UNIQUE_ID -> record.uniqueId();
+        };
+    }
+
+    /** dimensions: the count, then per entry its key, and its value's type and length. */
+    private static boolean holdsDimensions(Map<?, ?> dimensions, List<String> reasons) {
+        boolean holds = holdsDimensionCount(dimensions.size(), reasons);
+        for (Map.Entry<?, ?> entry : dimensions.entrySet()) {
+            if (!holds && reasons == null) {
+                return false;
+            }
+            String key = (String) entry.getKey();
+            holds &= holdsDimensionKey(key, reasons);
+            holds &= entry.getValue() instanceof String text
+                    ? holdsDimensionValue(key, text, reasons)
+                    : broken(reasons, dimensionMistyped(key, (JsonNode) entry.getValue()));
+        }
+        return holds;
+    }
+
     /** customerId, meterApiName: 1..256 characters, no control characters; uniqueId: 1..256 characters. */
     boolean holdsText(String text, List<String> reasons) {
         int length = length(text);
@@ -125,7 +168,7 @@ enum RecordField {
     }
 
     /** A dimension value that is not a string. */
-    static String dimensionMistyped(String key, JsonNode value) {
+    private static String dimensionMistyped(String key, JsonNode value) {
         return mistyped(dimension(key), FieldType.STRING, value);
     }
 

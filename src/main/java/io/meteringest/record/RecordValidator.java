@@ -5,7 +5,7 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -44,17 +44,10 @@ public final class RecordValidator {
 
     /** The rules for a record read straight into its fields (types and presence held already): true when none is broken. */
     private boolean holdsEveryRule(MeterRecord record) {
-        if (!RecordField.CUSTOMER_ID.holdsText(record.customerId(), null)
-                || !RecordField.METER_API_NAME.holdsText(record.meterApiName(), null)
-                || !RecordField.holdsMeterValue(record.meterValue(), null)
-                || !RecordField.holdsMeterTime(record.meterTimeInMillis(), latest(), maxFuture, null)
-                || !RecordField.holdsDimensionCount(record.dimensions().size(), null)
-                || (record.uniqueId() != null && !RecordField.UNIQUE_ID.holdsText(record.uniqueId(), null))) {
-            return false;
-        }
-        for (Map.Entry<String, String> entry : record.dimensions().entrySet()) {
-            if (!RecordField.holdsDimensionKey(entry.getKey(), null)
-                    || !RecordField.holdsDimensionValue(entry.getKey(), entry.getValue(), null)) {
+        long latest = latest();
+        for (RecordField field : RecordField.ALL) {
+            Object value = field.valueOf(record);
+            if (value != null && !field.holdsValue(value, latest, maxFuture, null)) {
                 return false;
             }
         }
@@ -64,12 +57,8 @@ public final class RecordValidator {
     /** Every field of a JSON object, in the table's order: absent, of another type, or its value checked. */
     private RecordOutcome validateTree(RecordItem item) {
         List<String> reasons = new ArrayList<>();
-        String customerId = null;
-        String meterApiName = null;
-        BigDecimal meterValue = null;
-        long meterTime = 0;
-        SortedMap<String, String> dimensions = new TreeMap<>();
-        String uniqueId = null;
+        long latest = latest();
+        Map<RecordField, Object> values = new EnumMap<>(RecordField.class);
         for (RecordField field : RecordField.ALL) {
             JsonNode node = item.json().get(field.json);
             if (node == null || node.isNull()) {
@@ -82,37 +71,20 @@ public final class RecordValidator {
                 reasons.add(field.mistyped(node));
                 continue;
             }
-            // the value as read is checked by its field's rules (assigned in passing, kept for the record)
-            switch (field) {
-                case CUSTOMER_ID -> field.holdsText(customerId = node.textValue(), reasons);
-                case METER_API_NAME -> field.holdsText(meterApiName = node.textValue(), reasons);
-                case METER_VALUE -> RecordField.holdsMeterValue(meterValue = node.decimalValue(), reasons); // exact
-                case METER_TIME_IN_MILLIS -> RecordField.holdsMeterTime(meterTime = node.longValue(), latest(), maxFuture, reasons);
-                case DIMENSIONS -> dimensions(node, dimensions, reasons);
-                case UNIQUE_ID -> field.holdsText(uniqueId = node.textValue(), reasons);
-            }
+            Object value = field.type.read(node);
+            field.holdsValue(value, latest, maxFuture, reasons);
+            values.put(field, value);
         }
         if (!reasons.isEmpty()) {
             return RecordOutcome.reject(item, reasons);
         }
-        return RecordOutcome.accept(item,
-                new MeterRecord(customerId, meterApiName, meterValue, meterTime, dimensions, uniqueId));
-    }
-
-    private static void dimensions(JsonNode node, SortedMap<String, String> dimensions, List<String> reasons) {
-        RecordField.holdsDimensionCount(node.size(), reasons);
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
-            String key = entry.getKey();
-            RecordField.holdsDimensionKey(key, reasons);
-            JsonNode value = entry.getValue();
-            if (!FieldType.STRING.of(value)) {
-                reasons.add(RecordField.dimensionMistyped(key, value));
-                continue;
-            }
-            RecordField.holdsDimensionValue(key, value.textValue(), reasons);
-            dimensions.put(key, value.textValue());
-        }
+        // accepted: every dimension value is a string
+        SortedMap<String, String> dimensions = new TreeMap<>();
+        ((Map<?, ?>) values.getOrDefault(RecordField.DIMENSIONS, Map.of()))
+                .forEach((key, value) -> dimensions.put((String) key, (String) value));
+        return RecordOutcome.accept(item, new MeterRecord((String) values.get(RecordField.CUSTOMER_ID),
+                (String) values.get(RecordField.METER_API_NAME), (BigDecimal) values.get(RecordField.METER_VALUE),
+                (Long) values.get(RecordField.METER_TIME_IN_MILLIS), dimensions, (String) values.get(RecordField.UNIQUE_ID)));
     }
 
     private long latest() {
