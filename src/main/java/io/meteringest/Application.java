@@ -56,11 +56,12 @@ public final class Application {
                 Files.isDirectory(Path.of("routes")) ? "file:routes/*.camel.yaml" : "classpath:routes/*.camel.yaml");
         main.configure().addConfiguration(IngestConfiguration.class);
         // first: no embedded server, client or bean starts on a bad setting
-        main.addMainListener(new SettingsCheck());
+        SettingsCheck settings = new SettingsCheck();
+        main.addMainListener(settings);
         main.addMainListener(new EmbeddedAwsListener());
         main.addMainListener(new StartupChecks());
         main.addMainListener(new UsageShutdownFlush());
-        main.addMainListener(new JmxRemote());
+        main.addMainListener(new JmxRemote(settings::checkedJmx));
         // SIGTERM/SIGINT end the run like a completed main: Camel stops gracefully and we exit 0,
         // instead of the JVM's 143 from inside its shutdown hooks
         Signal.handle(new Signal("TERM"), signal -> main.completed());

@@ -10,7 +10,7 @@ public final class ExchangeProps {
 
     /** The receive's messages as one {@code ingest.Poll}: set by PollGate and ingest-replay, read by every poll step. */
     public static final String POLL = "poll";
-    /** A message's raw object key: set in ingest-archive/ingest-replay, read by PollOutcomes (the done line) and the failure report. */
+    /** A message's raw object key: set in ingest-archive/ingest-replay, kept in the poll by PollOutcomes.archived (the done line). */
     public static final String RAW_KEY = "rawKey";
     /** A message's accepted records ({@code usage.UsageBatch}): set in ingest-validate, filled by usage-aggregate, kept by PollOutcomes. */
     public static final String USAGE_BATCH = "usageBatch";

@@ -100,7 +100,7 @@ public final class IngestConfiguration implements CamelConfiguration {
 
     /** {@code rocksdb:<folder>}: the single-instance store; {@code jdbc:postgresql:...}: shared; other {@code jdbc:...}: H2. */
     private static UsageStore store(CamelContext context, PropertiesComponent pc, RecordKeys keys, Windows windows, Clock clock) {
-        String url = required(pc, "ingest.store.url");
+        String url = SettingsCheck.storeUrl(pc);
         Duration retention = duration(pc, "ingest.dedup.retention");
         if (url.startsWith("rocksdb:")) {
             java.nio.file.Path folder = java.nio.file.Path.of(url.substring("rocksdb:".length()));
@@ -118,9 +118,6 @@ public final class IngestConfiguration implements CamelConfiguration {
                 }
             });
             return rocks;
-        }
-        if (!url.startsWith("jdbc:")) {
-            throw new StartupException("ingest.store.url: '" + url + "' is neither rocksdb:<folder> nor a jdbc: URL");
         }
         return url.startsWith("jdbc:postgresql:")
                 ? new PostgresUsageStore(dataSource(context, pc), keys, windows, retention, clock)

@@ -23,13 +23,21 @@ import org.apache.camel.spi.PropertiesComponent;
  */
 public final class SettingsCheck extends MainListenerSupport {
 
+    /** remote JMX's settings as checked, for {@code ops.JmxRemote}: its rules run once, here */
+    private volatile Jmx jmx;
+
     @Override
     public void beforeConfigure(BaseMainSupport main) {
-        check(main.getCamelContext().getPropertiesComponent());
+        jmx = check(main.getCamelContext().getPropertiesComponent());
     }
 
-    /** Every rule, so no server or client starts on a bad setting. */
-    public static void check(PropertiesComponent pc) {
+    /** Remote JMX's settings as {@link #beforeConfigure} checked them; null when it is off. */
+    public Jmx checkedJmx() {
+        return jmx;
+    }
+
+    /** Every rule, so no server or client starts on a bad setting; returns remote JMX's settings (null: off). */
+    public static Jmx check(PropertiesComponent pc) {
         fifoQueue(pc, "ingest.queue");
         fifoQueue(pc, "ingest.dead-letter-queue");
         required(pc, "ingest.bucket");
@@ -38,7 +46,7 @@ public final class SettingsCheck extends MainListenerSupport {
                 "ingest.aggregation.grace", duration(pc, "ingest.aggregation.grace"));
         RecordKeys.mode(required(pc, "ingest.dedup.mode"));
         duration(pc, "ingest.dedup.retention");
-        required(pc, "ingest.store.url");
+        storeUrl(pc);
         wholeNumber(pc, "ingest.store.pool-size", 4);
         wholeNumber(pc, "ingest.local.sqs-port", 9324);
         wholeNumber(pc, "ingest.local.s3-port", 9000);
@@ -51,8 +59,17 @@ public final class SettingsCheck extends MainListenerSupport {
         milliseconds(pc, "ingest.dedup.prune-interval");
         milliseconds(pc, "ingest.archive.retry-delay");
         count(pc, "ingest.archive.retries");
-        jmx(pc);
         managementHost(pc::resolveProperty);
+        return jmx(pc);
+    }
+
+    /** {@code ingest.store.url}: {@code rocksdb:<folder>} or a {@code jdbc:} URL. */
+    public static String storeUrl(PropertiesComponent pc) {
+        String url = required(pc, "ingest.store.url");
+        if (!url.startsWith("rocksdb:") && !url.startsWith("jdbc:")) {
+            throw new StartupException("ingest.store.url: '" + url + "' is neither rocksdb:<folder> nor a jdbc: URL");
+        }
+        return url;
     }
 
     /** Remote JMX's settings ({@code ingest.jmx.*}), or null when it is off (no port, or 0). */

@@ -28,6 +28,9 @@ class SettingsCheckTest {
         assertProblem(Map.of("ingest.aggregation.window", "PT0S"), "ingest.aggregation.window: must be positive, was PT0S");
         assertProblem(Map.of("ingest.store.url", ""),
                 "ingest.store.url: is not set; set it in application.properties or at launch (-Dingest.store.url=...)");
+        // found before, when the wiring chose the store (after the embedded servers had started)
+        assertProblem(Map.of("ingest.store.url", "mysql://db/usage"),
+                "ingest.store.url: 'mysql://db/usage' is neither rocksdb:<folder> nor a jdbc: URL");
         // read by the wiring with Integer.parseInt, which gave a stack trace
         assertProblem(Map.of("ingest.store.pool-size", "four"), "ingest.store.pool-size: must be a whole number, was 'four'");
         assertProblem(Map.of("ingest.local.sqs-port", "95x"), "ingest.local.sqs-port: must be a whole number, was '95x'");
@@ -59,6 +62,12 @@ class SettingsCheckTest {
         assertEquals(assertThrows(StartupException.class, () -> SettingsCheck.check(pc)).getMessage(),
                 assertThrows(StartupException.class, () -> SettingsCheck.duration(pc, "ingest.max-future")).getMessage());
         assertEquals(7, SettingsCheck.wholeNumber(pc, "ingest.no-such-number", 7));
+    }
+
+    @Test
+    void the_check_hands_remote_jmx_its_settings_so_their_rules_run_once() {
+        assertEquals(null, SettingsCheck.check(settings(Map.of())));
+        assertEquals(9010, SettingsCheck.check(settings(Map.of("ingest.jmx.port", "9010"))).port());
     }
 
     @Test

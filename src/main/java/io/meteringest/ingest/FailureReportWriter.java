@@ -35,6 +35,7 @@ public final class FailureReportWriter {
                          @Header("SentTimestamp") String sentTimestamp) throws JsonProcessingException {
         ObjectNode report = mapper.createObjectNode();
         report.put("messageId", messageId);
+        // the archive's key made again from the same headers: the property set in ingest-archive stays on its split's copy
         report.put("rawKey", S3Keys.rawKey(sentTimestamp, messageId));
         report.put("receivedAt", clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
         report.put("accepted", outcome.getAccepted());

@@ -29,12 +29,18 @@ public final class JmxRemote extends MainListenerSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(JmxRemote.class);
 
+    private final java.util.function.Supplier<SettingsCheck.Jmx> settings;
     private JMXConnectorServer server;
     private Registry registry;
 
+    /** {@code settings}: ingest.jmx.* as SettingsCheck checked them (null: remote JMX off). */
+    public JmxRemote(java.util.function.Supplier<SettingsCheck.Jmx> settings) {
+        this.settings = settings;
+    }
+
     @Override
     public void beforeStart(BaseMainSupport main) {
-        SettingsCheck.Jmx jmx = SettingsCheck.jmx(main.getCamelContext().getPropertiesComponent());
+        SettingsCheck.Jmx jmx = settings.get();
         if (jmx == null) {
             return;
         }
