@@ -3,10 +3,12 @@ package io.meteringest.ingest;
 import io.meteringest.record.RecordSplitter;
 import io.meteringest.record.RecordItem;
 import io.meteringest.record.RecordValidator;
+import io.meteringest.usage.UsageBatch;
 import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
 import java.util.Iterator;
+import org.apache.camel.Header;
 
 /**
  * Decodes one message body and validates every record in one call ({@code ingest-validate}): the
@@ -33,8 +35,8 @@ public final class MessageValidator {
     }
 
     /** Where the message's aggregation endpoints put the records they take (usageAccounting.add); accounted with its poll. */
-    public io.meteringest.usage.UsageBatch usageBatch(@org.apache.camel.Header("CamelAwsSqsMessageId") String messageId) {
-        return new io.meteringest.usage.UsageBatch(messageId);
+    public UsageBatch usageBatch(@Header("CamelAwsSqsMessageId") String messageId) {
+        return new UsageBatch(messageId);
     }
 
     /** The message's accepted records, one element per meter: the exchanges usage-route routes. */

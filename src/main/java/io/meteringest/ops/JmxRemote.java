@@ -12,6 +12,7 @@ import java.rmi.server.RMIServerSocketFactory;
 import java.rmi.server.UnicastRemoteObject;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import javax.management.remote.JMXConnectorServer;
 import javax.management.remote.JMXConnectorServerFactory;
 import javax.management.remote.JMXServiceURL;
@@ -29,12 +30,12 @@ public final class JmxRemote extends MainListenerSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(JmxRemote.class);
 
-    private final java.util.function.Supplier<SettingsCheck.Jmx> settings;
+    private final Supplier<SettingsCheck.Jmx> settings;
     private JMXConnectorServer server;
     private Registry registry;
 
     /** {@code settings}: ingest.jmx.* as SettingsCheck checked them (null: remote JMX off). */
-    public JmxRemote(java.util.function.Supplier<SettingsCheck.Jmx> settings) {
+    public JmxRemote(Supplier<SettingsCheck.Jmx> settings) {
         this.settings = settings;
     }
 

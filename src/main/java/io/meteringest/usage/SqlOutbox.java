@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -152,7 +153,7 @@ public abstract class SqlOutbox implements UsageStore {
     public void createSchema() throws Exception {
         transactions.inTransaction(connection -> {
             refuseEarlierLayout(connection);
-            try (java.sql.Statement statement = connection.createStatement()) {
+            try (Statement statement = connection.createStatement()) {
                 for (String sql : DDL) {
                     statement.execute(sql);
                 }
