@@ -8,8 +8,10 @@ import io.meteringest.testkit.Records;
 import io.meteringest.testkit.RouteTestSupport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -47,6 +49,22 @@ class RouteFilesTest extends RouteTestSupport {
         }
         // the shipped files plus the one the worked example adds
         assertEquals(files.size() + 1, context.getRoutes().size());
+    }
+
+    @Test
+    void the_routes_java_names_exist_and_start_from_their_direct_endpoint() throws IllegalAccessException {
+        List<String> ids = new ArrayList<>();
+        for (Field field : RouteIds.class.getFields()) {
+            ids.add((String) field.get(null));
+        }
+        assertEquals(5, ids.size(), "RouteIds' constants: " + ids);
+        for (String id : ids) {
+            assertTrue(context.getRoute(id) != null, "RouteIds names " + id + ", which no file in routes/ defines");
+        }
+        // the three Java sends to: each route's consumer is the endpoint RouteIds.direct gives
+        for (String id : List.of(RouteIds.INGEST_POLL, RouteIds.INGEST_REPLAY, RouteIds.USAGE_FLUSH)) {
+            assertEquals(context.getEndpoint(RouteIds.direct(id)), context.getRoute(id).getEndpoint(), id);
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.meteringest.ingest;
 
 import io.meteringest.ExchangeProps;
+import io.meteringest.RouteIds;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProcessor;
@@ -9,9 +10,9 @@ import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.spi.PollingConsumerPollStrategy;
 import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.DefaultPollingConsumerPollStrategy;
-import org.apache.camel.spi.PollingConsumerPollStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +34,6 @@ import org.slf4j.LoggerFactory;
 public final class PollGate extends AsyncProcessorSupport implements AsyncProcessor, PollingConsumerPollStrategy {
 
     private static final Logger LOG = LoggerFactory.getLogger(PollGate.class);
-    public static final String POLL_ENDPOINT = "direct:ingest-poll";
 
     private final CamelContext context;
     private final FifoGroupGuard guard;
@@ -144,7 +144,7 @@ public final class PollGate extends AsyncProcessorSupport implements AsyncProces
                 LOG.info("poll of {} message(s) handed back to the queue: ingest-consume is stopping", poll.size());
                 return;
             }
-            failure = template().send(POLL_ENDPOINT, exchange -> exchange.setProperty(ExchangeProps.POLL, poll)).getException();
+            failure = template().send(RouteIds.direct(RouteIds.INGEST_POLL), exchange -> exchange.setProperty(ExchangeProps.POLL, poll)).getException();
         } catch (RuntimeException e) {
             failure = e;
         } finally {

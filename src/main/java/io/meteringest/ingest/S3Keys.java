@@ -15,6 +15,17 @@ import org.apache.camel.Header;
  */
 public final class S3Keys {
 
+    /** Where raw bodies are archived; a raw key is this, the SentTimestamp's hour path, then the message id. */
+    public static final String RAW_PREFIX = "raw/";
+    /** The raw object's user metadata: the SQS message id (replay reads it back as the message id). */
+    public static final String META_MESSAGE_ID = "message-id";
+    /** The message's FIFO group (replay keeps a group's order by it). */
+    public static final String META_GROUP_ID = "group-id";
+    /** The message's deduplication id, when it had one. */
+    public static final String META_DEDUP_ID = "dedup-id";
+    /** An Extended Client message's pointer to the payload archived in its place. */
+    public static final String META_PAYLOAD_POINTER = "payload-pointer";
+
     private static final DateTimeFormatter HOUR_PATH =
             DateTimeFormatter.ofPattern("yyyy/MM/dd/HH").withZone(ZoneOffset.UTC);
 
@@ -24,7 +35,12 @@ public final class S3Keys {
 
     /** raw/yyyy/MM/dd/HH/&lt;messageId&gt;: where a message's raw body is archived (and its failure report says it is). */
     public static String rawKey(String sentTimestamp, String messageId) {
-        return "raw/" + hourPath(sentTimestamp) + "/" + messageId;
+        return RAW_PREFIX + hourPath(sentTimestamp) + "/" + messageId;
+    }
+
+    /** raw/yyyy/MM/dd/HH/: the prefix every raw key of the hour starting at {@code hourMillis} has. */
+    public static String rawHourPrefix(long hourMillis) {
+        return RAW_PREFIX + hourPath(Long.toString(hourMillis)) + "/";
     }
 
     /** User metadata of a raw object: where it came from, so an archive is traceable to its message. */
@@ -33,16 +49,16 @@ public final class S3Keys {
                                            @Header("MessageDeduplicationId") String dedupId,
                                            @ExchangeProperty(ExchangeProps.PAYLOAD_POINTER) String payloadPointer) {
         Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put("message-id", messageId);
+        metadata.put(META_MESSAGE_ID, messageId);
         if (groupId != null) {
-            metadata.put("group-id", groupId);
+            metadata.put(META_GROUP_ID, groupId);
         }
         if (dedupId != null) {
-            metadata.put("dedup-id", dedupId);
+            metadata.put(META_DEDUP_ID, dedupId);
         }
         if (payloadPointer != null) {
             // an Extended Client message: the body archived is the payload this pointer named
-            metadata.put("payload-pointer", payloadPointer);
+            metadata.put(META_PAYLOAD_POINTER, payloadPointer);
         }
         return metadata;
     }

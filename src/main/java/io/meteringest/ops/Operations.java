@@ -2,6 +2,7 @@ package io.meteringest.ops;
 
 import io.meteringest.AwsClients;
 import io.meteringest.ExchangeProps;
+import io.meteringest.RouteIds;
 import io.meteringest.ingest.S3Keys;
 import io.meteringest.usage.UsageStore;
 import java.time.Instant;
@@ -91,19 +92,19 @@ public final class Operations implements OperationsMBean {
         long accounted = 0;
         try (S3Client s3 = AwsClients.s3(context); ProducerTemplate template = context.createProducerTemplate()) {
             for (Instant hour = start.truncatedTo(ChronoUnit.HOURS); hour.isBefore(end); hour = hour.plus(1, ChronoUnit.HOURS)) {
-                String prefix = "raw/" + S3Keys.hourPath(Long.toString(hour.toEpochMilli())) + "/";
                 long hourMillis = hour.toEpochMilli();
+                String prefix = S3Keys.rawHourPrefix(hourMillis);
                 for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
                     ResponseBytes<GetObjectResponse> raw = s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key()));
                     Map<String, String> metadata = raw.response().metadata();
-                    String messageId = metadata.getOrDefault("message-id", object.key().substring(prefix.length()));
-                    Exchange done = template.send("direct:ingest-replay", exchange -> {
+                    String messageId = metadata.getOrDefault(S3Keys.META_MESSAGE_ID, object.key().substring(prefix.length()));
+                    Exchange done = template.send(RouteIds.direct(RouteIds.INGEST_REPLAY), exchange -> {
                         exchange.getIn().setBody(raw.asByteArray());
                         exchange.getIn().setHeader("CamelAwsSqsMessageId", messageId);
                         // the hour of the original SentTimestamp: reports land on the same keys again
                         exchange.getIn().setHeader("SentTimestamp", Long.toString(hourMillis));
-                        if (metadata.containsKey("group-id")) {
-                            exchange.getIn().setHeader("MessageGroupId", metadata.get("group-id"));
+                        if (metadata.containsKey(S3Keys.META_GROUP_ID)) {
+                            exchange.getIn().setHeader("MessageGroupId", metadata.get(S3Keys.META_GROUP_ID));
                         }
                     });
                     if (done.getException() != null) {
@@ -130,7 +131,7 @@ public final class Operations implements OperationsMBean {
     public String flush() {
         // the timer's flush, run now: the logic is the usage-flush route's
         try (ProducerTemplate template = context.createProducerTemplate()) {
-            Exchange done = template.send("direct:usage-flush", exchange -> { });
+            Exchange done = template.send(RouteIds.direct(RouteIds.USAGE_FLUSH), exchange -> { });
             if (done.getException() != null) {
                 throw new IllegalStateException("flush failed: " + done.getException().getMessage(), done.getException());
             }

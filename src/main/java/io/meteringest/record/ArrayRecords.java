@@ -10,7 +10,7 @@ import java.io.IOException;
  * The elements of a top-level JSON array, each read as a tree; a syntax error ends the body with
  * one index -1 item. {@link RecordSplitter} picks this for a body whose first byte is '['.
  */
-final class ArrayRecords extends Records {
+final class ArrayRecords extends BodyRecords {
 
     private final ObjectMapper mapper;
     private final JsonParser parser;

@@ -13,7 +13,7 @@ import java.util.Arrays;
  * One record per non-blank line of an NDJSON body (LF or CRLF); a malformed line rejects that line
  * only. A line is read by {@link FieldReader} when it can be, else as a tree.
  */
-final class NdjsonRecords extends Records {
+final class NdjsonRecords extends BodyRecords {
 
     private final BodyLines lines;
     private final FieldReader fieldReader;

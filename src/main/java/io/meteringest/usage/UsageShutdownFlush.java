@@ -1,6 +1,7 @@
 package io.meteringest.usage;
 
 import io.meteringest.ExchangeProps;
+import io.meteringest.RouteIds;
 import io.meteringest.ingest.PollGate;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
@@ -20,7 +21,7 @@ public final class UsageShutdownFlush extends MainListenerSupport {
     @Override
     public void beforeStop(BaseMainSupport main) {
         CamelContext context = main.getCamelContext();
-        if (context == null || context.getRoute("usage-flush") == null) {
+        if (context == null || context.getRoute(RouteIds.USAGE_FLUSH) == null) {
             return;
         }
         try {
@@ -29,13 +30,13 @@ public final class UsageShutdownFlush extends MainListenerSupport {
                 // then stopping the route finds nothing in flight and takes milliseconds
                 gate.stopReceiving(context.getShutdownStrategy().getTimeUnit().toMillis(context.getShutdownStrategy().getTimeout()));
             }
-            context.getRouteController().stopRoute("ingest-consume");
+            context.getRouteController().stopRoute(RouteIds.INGEST_CONSUME);
             // a timer flush in progress finishes first, so the flushes it closed are not written twice
-            if (context.getRoute("usage-flush-timer") != null) {
-                context.getRouteController().stopRoute("usage-flush-timer");
+            if (context.getRoute(RouteIds.USAGE_FLUSH_TIMER) != null) {
+                context.getRouteController().stopRoute(RouteIds.USAGE_FLUSH_TIMER);
             }
             try (ProducerTemplate template = context.createProducerTemplate()) {
-                template.sendBodyAndProperty("direct:usage-flush", null, ExchangeProps.ALL_WINDOWS, true);
+                template.sendBodyAndProperty(RouteIds.direct(RouteIds.USAGE_FLUSH), null, ExchangeProps.ALL_WINDOWS, true);
             }
             LOG.info("open usage windows flushed before shutdown");
         } catch (Exception e) {

@@ -6,6 +6,7 @@ import io.meteringest.local.EmbeddedAws;
 import io.meteringest.local.FreePort;
 import io.meteringest.ops.AwsCallRecorder;
 import io.meteringest.testkit.AwsKit;
+import io.meteringest.testkit.StoreDatabases;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -229,7 +230,7 @@ public final class Benchmark {
             List<String> urls = new ArrayList<>(List.of(shipped("ingest.store.url"),
                     "jdbc:h2:file:./data/usage-store;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000"));
             if (!POSTGRES.isBlank()) {
-                urls.add(freshSchema(POSTGRES, "bench_store_alone"));
+                urls.add(StoreDatabases.freshSchema(POSTGRES, null, null, "bench_store_alone"));
             }
             for (String url : urls) {
                 stores.put(url.replaceAll("password=[^&]*", "password=***"),
@@ -414,7 +415,7 @@ public final class Benchmark {
         props.put("ingest.dead-letter-queue", name + "-dlq.fifo");
         props.put("ingest.bucket", bucket);
         // the shipped store settings, with a fresh file per run (or a fresh PostgreSQL schema)
-        props.put("ingest.store.url", postgresUrl != null ? freshSchema(postgresUrl, name) : shipped("ingest.store.url")
+        props.put("ingest.store.url", postgresUrl != null ? StoreDatabases.freshSchema(postgresUrl, null, null, name) : shipped("ingest.store.url")
                 .replace("./data/usage-store", work.resolve(name + "-store").toAbsolutePath().toString()));
         props.put("camel.component.aws2-sqs.concurrent-consumers", String.valueOf(consumers));
         List<Process> processes = new ArrayList<>();
@@ -495,17 +496,6 @@ public final class Benchmark {
             throw new IllegalStateException("totals NOT exact in " + bucket + ": count " + count + " sum " + sum + ", sent "
                     + workload.records() + " records summing to " + workload.sum());
         }
-    }
-
-    /** A fresh schema in the PostgreSQL database at {@code url} (user and password in the URL); the URL that points at it. */
-    private static String freshSchema(String url, String name) throws Exception {
-        String schema = name.replaceAll("\\W", "_").toLowerCase();
-        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(url);
-             java.sql.Statement statement = connection.createStatement()) {
-            statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            statement.execute("CREATE SCHEMA " + schema);
-        }
-        return url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
     }
 
     /** Sent -> done per message (the app logs "message <id> done" right after its poll's delete); {@code doneAt} gets each time. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meteringest.ExchangeProps;
+import io.meteringest.RouteIds;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +48,7 @@ class PollGateTest {
         context.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
-                from(PollGate.POLL_ENDPOINT).process(exchange -> {
+                from(RouteIds.direct(RouteIds.INGEST_POLL)).process(exchange -> {
                     Poll poll = exchange.getProperty(ExchangeProps.POLL, Poll.class);
                     polls.add(poll);
                     pipeline.accept(poll);

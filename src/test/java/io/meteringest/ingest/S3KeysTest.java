@@ -26,6 +26,13 @@ class S3KeysTest {
     }
 
     @Test
+    void replay_lists_an_hour_under_the_prefix_every_raw_key_of_that_hour_has() {
+        assertEquals("raw/2021/04/26/14/", S3Keys.rawHourPrefix(1619445600000L)); // 2021-04-26T14:00:00.000Z
+        assertTrue(keys.raw(SENT, "m-1").startsWith(S3Keys.rawHourPrefix(1619445600000L)));
+        assertTrue(!keys.raw(SENT, "m-1").startsWith(S3Keys.rawHourPrefix(1619445600000L + 3_600_000)), "the next hour's prefix");
+    }
+
+    @Test
     void a_failure_report_mirrors_the_raw_key_under_failed_requests_as_json() {
         assertEquals("failed-requests/2021/04/26/14/m-1.json", reports.key(SENT, "m-1"));
         assertEquals(keys.raw(SENT, "m-1").replace("raw/", "failed-requests/") + ".json", reports.key(SENT, "m-1"));

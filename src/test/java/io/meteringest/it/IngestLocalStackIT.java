@@ -1,6 +1,5 @@
 package io.meteringest.it;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -11,7 +10,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
@@ -20,10 +18,8 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * The same pipeline on LocalStack's SQS and S3, with the packaged jar in its real-AWS mode
@@ -65,19 +61,14 @@ class IngestLocalStackIT {
             byte[] ndjson = Records.sampleNdjsonBytes();
             try (JarProcess app = JarProcess.start(props)) {
                 app.awaitOutput("Started ingest-consume", Duration.ofSeconds(120));
-                String id = sqs.sendMessage(b -> b.queueUrl(queueUrl).messageBody(new String(ndjson, StandardCharsets.UTF_8))
-                        .messageGroupId(UUID.randomUUID().toString())
-                        .messageDeduplicationId(UUID.randomUUID().toString())).messageId();
+                String id = AwsKit.send(sqs, queueUrl, new String(ndjson, StandardCharsets.UTF_8));
                 app.awaitOutput("message " + id + " done: 3 accepted (0 duplicate), 0 rejected", Duration.ofSeconds(60));
-                List<String> raw = s3.listObjectsV2(b -> b.bucket("meter-ingest").prefix("raw/")).contents()
-                        .stream().map(S3Object::key).toList();
+                List<String> raw = AwsKit.keys(s3, AwsKit.BUCKET, "raw/");
                 assertEquals(1, raw.size());
-                assertArrayEquals(ndjson, s3.getObjectAsBytes(b -> b.bucket("meter-ingest").key(raw.get(0))).asByteArray());
+                assertArrayEquals(ndjson, s3.getObjectAsBytes(b -> b.bucket(AwsKit.BUCKET).key(raw.get(0))).asByteArray());
                 assertEquals(ServerSideEncryption.AES256,
-                        s3.headObject(b -> b.bucket("meter-ingest").key(raw.get(0))).serverSideEncryption());
-                await().atMost(Duration.ofSeconds(30)).until(() -> sqs.getQueueAttributes(b -> b.queueUrl(queueUrl)
-                        .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
-                        .attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE).equals("0"));
+                        s3.headObject(b -> b.bucket(AwsKit.BUCKET).key(raw.get(0))).serverSideEncryption());
+                AwsKit.awaitEmpty(sqs, Duration.ofSeconds(30), queueUrl);
                 assertEquals(0, app.terminate(Duration.ofSeconds(60)), app.output());
             }
         }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.meteringest.local.EmbeddedAws;
 import io.meteringest.testkit.AwsKit;
-import io.meteringest.usage.StoreDatabases;
+import io.meteringest.testkit.StoreDatabases;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;

@@ -2,7 +2,6 @@ package io.meteringest.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.meteringest.ops.Operations;
 import io.meteringest.testkit.RouteTestSupport;
 import java.util.List;
 import java.util.Map;

@@ -49,11 +49,11 @@ class ArrayRecordsTest {
     @Test
     void a_body_with_too_many_records_is_cut_with_a_body_error() {
         StringBuilder body = new StringBuilder("[");
-        for (int i = 0; i <= Records.MAX_RECORDS; i++) {
+        for (int i = 0; i <= BodyRecords.MAX_RECORDS; i++) {
             body.append(i == 0 ? "" : ",").append("1");
         }
         List<RecordItem> items = split(body.append("]").toString());
-        assertEquals(Records.MAX_RECORDS + 1, items.size());
+        assertEquals(BodyRecords.MAX_RECORDS + 1, items.size());
         RecordItem last = items.get(items.size() - 1);
         assertEquals(-1, last.index());
         assertEquals("body: more than 100000 records in one message; the rest of the body is not read", last.error());

@@ -59,7 +59,7 @@ class RecordFuzzTest {
         int count = 0;
         while (items.hasNext()) {
             RecordItem item = items.next();
-            assertTrue(++count <= Records.MAX_RECORDS + 1, "the record limit holds");
+            assertTrue(++count <= BodyRecords.MAX_RECORDS + 1, "the record limit holds");
             RecordOutcome outcome = validator.validate(item);
             RecordOutcome fromTree = validator.validate(trees.get(count - 1));
             // compared as values (a record's toString could hide a difference in a dimension value)

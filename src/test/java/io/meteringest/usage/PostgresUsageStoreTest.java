@@ -10,6 +10,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.meteringest.StartupException;
 import io.meteringest.record.MeterRecord;
 import io.meteringest.testkit.MutableClock;
+import io.meteringest.testkit.StoreDatabases;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;

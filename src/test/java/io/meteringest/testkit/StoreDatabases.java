@@ -1,4 +1,4 @@
-package io.meteringest.usage;
+package io.meteringest.testkit;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -35,11 +35,21 @@ public final class StoreDatabases {
     /** A fresh, empty PostgreSQL schema; its JDBC URL points at it. */
     public static String freshPostgresSchema() throws SQLException {
         String schema = "t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection connection = DriverManager.getConnection(POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD);
+        return freshSchema(POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD, schema);
+    }
+
+    /**
+     * Schema {@code name} (non-word characters made {@code _}), dropped if it exists and created empty, in the
+     * PostgreSQL database at {@code url} (user and password may be null when the URL carries them); the URL that points at it.
+     */
+    public static String freshSchema(String url, String user, String password, String name) throws SQLException {
+        String schema = name.replaceAll("\\W", "_").toLowerCase();
+        try (Connection connection = user == null ? DriverManager.getConnection(url) : DriverManager.getConnection(url, user, password);
              Statement statement = connection.createStatement()) {
+            statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             statement.execute("CREATE SCHEMA " + schema);
         }
-        return POSTGRES_URL + (POSTGRES_URL.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+        return url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
     }
 
     public static HikariDataSource pool(String url, String user, String password) {

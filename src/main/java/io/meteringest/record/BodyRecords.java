@@ -10,7 +10,7 @@ import java.util.NoSuchElementException;
  * returns null at the end. Closeable, so that a split cut short (Camel closes the iterator) releases
  * its parser or file at once; closing twice is fine.
  */
-abstract class Records implements Iterator<RecordItem>, Closeable {
+abstract class BodyRecords implements Iterator<RecordItem>, Closeable {
 
     /** more in one message is a body error: bounds the work one message can cause */
     static final int MAX_RECORDS = 100_000;
