@@ -15,6 +15,7 @@ import io.meteringest.ingest.S3Keys;
 import io.meteringest.ingest.SourceMessageIdDeduplication;
 import io.meteringest.ops.AwsCallRecorder;
 import io.meteringest.ops.AwsProbe;
+import io.meteringest.ops.IngestMeters;
 import io.meteringest.ops.Operations;
 import io.meteringest.record.RecordSplitter;
 import io.meteringest.record.RecordJson;
@@ -83,7 +84,8 @@ public final class IngestConfiguration implements CamelConfiguration {
         registry.bind("pollGate", new PollGate(context, guard));
         registry.bind("pollOutcomes", new PollOutcomes());
         registry.bind("usageStore", store);
-        registry.bind("usageAccounting", new UsageAccounting());
+        UsageAccounting accounting = new UsageAccounting();
+        registry.bind("usageAccounting", accounting);
         registry.bind("usageFormat", new UsageFormat());
         registry.bind("awsProbe", new AwsProbe(context, store, required(pc, "ingest.queue"),
                 required(pc, "ingest.dead-letter-queue"), required(pc, "ingest.bucket")));
@@ -91,6 +93,7 @@ public final class IngestConfiguration implements CamelConfiguration {
                 required(pc, "ingest.dead-letter-queue"), required(pc, "ingest.bucket"));
         registry.bind("operations", operations);
         addService(context, operations.asService());
+        addService(context, new IngestMeters(context, guard, accounting));
 
         // dead letters keep the source message id as FIFO dedup id (contract); the aws2-sqs URI option
         // only names Camel's built-in strategies, so the strategy is set on the component

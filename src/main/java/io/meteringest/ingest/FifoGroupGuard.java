@@ -1,6 +1,9 @@
 package io.meteringest.ingest;
 
 import io.meteringest.ExchangeProps;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,7 +31,7 @@ import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityRequest;
  * again behind the failed message, in order. Other groups go on. Used by {@code ingest-poll}: before
  * the archive ({@link #admit}) and as each message starts its validation ({@link #holdBack}).
  */
-public final class FifoGroupGuard {
+public final class FifoGroupGuard implements MeterBinder {
 
     private static final Logger LOG = LoggerFactory.getLogger(FifoGroupGuard.class);
     static final String GROUP_HEADER = "MessageGroupId";
@@ -129,9 +132,16 @@ public final class FifoGroupGuard {
         }
     }
 
-    /** Messages released back to the queue so far. */
+    /** Messages released back to the queue so far ({@code meter_ingest_messages_released_total}). */
     public long releasedCount() {
         return released.get();
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        FunctionCounter.builder("meter_ingest_messages_released", released, AtomicLong::get)
+                .description("Messages put back on the queue because an earlier message of their FIFO group failed")
+                .register(registry);
     }
 
     private void release(Poll.Entry entry, long untilMillis) {

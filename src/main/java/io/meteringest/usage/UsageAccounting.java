@@ -1,6 +1,9 @@
 package io.meteringest.usage;
 
 import io.meteringest.record.MeterRecord;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,11 +13,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * What the aggregation endpoints call: each {@link #add}s the accepted records it takes to the
  * message's {@link UsageBatch} (opened by {@code ingest-validate}); then
  * {@code usage-account} hands the poll's batches to the {@link UsageStore} in one commit. Counts the
- * records each endpoint took, for operators.
+ * records each endpoint took, for operators ({@code meter_ingest_records_routed_total{endpoint=...}}).
  */
-public final class UsageAccounting {
+public final class UsageAccounting implements MeterBinder {
 
     private final Map<String, AtomicLong> byEndpoint = new ConcurrentHashMap<>();
+    private volatile MeterRegistry meters;
 
     /**
      * Called by an aggregation endpoint with what it takes, a message's records of one meter
@@ -36,7 +40,28 @@ public final class UsageAccounting {
             throw new IllegalArgumentException("aggregation endpoint " + endpoint + ": usageAccounting.add takes MeterRecords or a MeterRecord, was "
                     + (taken == null ? "null" : taken.getClass().getName()));
         }
-        byEndpoint.computeIfAbsent(endpoint, k -> new AtomicLong()).addAndGet(count);
+        byEndpoint.computeIfAbsent(endpoint, this::newCount).addAndGet(count);
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        meters = registry;
+        byEndpoint.forEach(this::register);
+    }
+
+    /** An endpoint's first records: its counter, on the metrics page from now on (an endpoint an engineer adds too). */
+    private AtomicLong newCount(String endpoint) {
+        AtomicLong count = new AtomicLong();
+        if (meters != null) {
+            register(endpoint, count);
+        }
+        return count;
+    }
+
+    private void register(String endpoint, AtomicLong count) {
+        // registering the same name and tag again returns the meter already there
+        FunctionCounter.builder("meter_ingest_records_routed", count, AtomicLong::get).tag("endpoint", endpoint)
+                .description("Accepted records each aggregation endpoint took (duplicates included)").register(meters);
     }
 
     /** Records taken by each aggregation endpoint since start (before dedup). */

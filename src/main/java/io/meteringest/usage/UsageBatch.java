@@ -21,10 +21,6 @@ public final class UsageBatch {
         this.messageId = messageId;
     }
 
-    public UsageBatch() {
-        this(null);
-    }
-
     public String messageId() {
         return messageId;
     }

@@ -28,17 +28,6 @@ public interface UsageStore {
      */
     Accounting account(List<UsageBatch> batches);
 
-    /** Accounts one message's accepted records once (see {@link #account(List)}). */
-    default Accounting account(String messageId, UsageBatch batch) {
-        UsageBatch withId = new UsageBatch(messageId);
-        batch.records().forEach(withId::add);
-        account(List.of(withId));
-        return withId.accounting();
-    }
-
-    /** No bound on a flush's rows (tests and the store-only benchmarks). */
-    int UNBOUNDED = Integer.MAX_VALUE;
-
     /** Which open windows {@link #closeWindows} closes. */
     enum WindowsToClose {
         /** those past their end + {@code ingest.aggregation.grace} (the timer's and the operator's flush) */
@@ -67,6 +56,6 @@ public interface UsageStore {
     /** How long the oldest closed window has waited to reach S3; 0 when nothing is late. */
     long flushLagMillis();
 
-    /** The open (not yet flushed) rows, for operators and tests. */
+    /** Every open (not yet flushed) row, read in full: for tests and diagnostics, never on the message path. */
     List<UsageRow> openRows();
 }

@@ -58,7 +58,7 @@ public final class Benchmark {
     private static final Pattern DONE = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .* message (\\S+) done: ");
     private static final Path JAR = Path.of("target", "meter-ingest.jar");
     /** the JVM options of README's run command ({@code -Dbench.app-jvm-options} to try others) */
-    static final String APP_JVM_OPTIONS = System.getProperty("bench.app-jvm-options",
+    public static final String APP_JVM_OPTIONS = System.getProperty("bench.app-jvm-options",
             "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=" + Path.of("target", "meter-ingest.jsa").toAbsolutePath());
     /** the SDK loops' JVM: the same heap and GC, and the full JIT, as in the runs before meter-ingest shipped C1 only
      * ({@code -Dbench.sdk-jvm-options} to try others, e.g. to profile them) */

@@ -77,7 +77,7 @@ final class StoreGrowth {
                 if (start - lastClose > 1_000_000_000L) {
                     // as usage-flush does each second: close what is due, then the flush is written and marked
                     lastClose = start;
-                    if (store.closeWindows(UsageStore.WindowsToClose.DUE, UsageStore.UNBOUNDED) != null) {
+                    if (store.closeWindows(UsageStore.WindowsToClose.DUE, Integer.MAX_VALUE) != null) {
                         for (Flush flush : store.pendingFlushes()) {
                             store.markWritten(flush.id());
                         }

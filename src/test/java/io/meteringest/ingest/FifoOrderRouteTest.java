@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meteringest.testkit.AdvisedRouteTestSupport;
 import io.meteringest.usage.MeterRecords;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -47,6 +48,8 @@ class FifoOrderRouteTest extends AdvisedRouteTestSupport {
         assertTrue(processed.indexOf("h-1") < processed.indexOf("g-1"), "group h is not held back: " + processed);
         FifoGroupGuard guard = context.getRegistry().lookupByNameAndType("fifoGroupGuard", FifoGroupGuard.class);
         assertEquals(2, guard.releasedCount(), "g-2 and g-3 released once each");
+        MeterRegistry meters = context.getRegistry().findSingleByType(MeterRegistry.class);
+        assertEquals(2.0, meters.get("meter_ingest_messages_released").functionCounter().count(), "what operators see");
         assertEquals(4, keys("raw/").size());
     }
 }

@@ -52,6 +52,9 @@ class ObserveRouteTest extends RouteTestSupport {
             assertTrue(metrics.contains(counter("meter_ingest_records_rejected", 1)), metrics);
             assertTrue(metrics.contains("meter_ingest_queue_depth 0.0"), metrics);
             assertTrue(metrics.contains("meter_ingest_flush_lag_seconds"), metrics);
+            // by aggregation endpoint: the shipped routes have one
+            assertTrue(metrics.contains("meter_ingest_records_routed_total{endpoint=\"usage-aggregate\"} 4.0"), metrics);
+            assertTrue(metrics.contains("meter_ingest_messages_released_total 0.0"), metrics);
         });
         flushAllWindows();
         assertTrue(get("/observe/metrics").body().contains(counter("meter_ingest_usage_rows_flushed", 4)));

@@ -99,7 +99,7 @@ class PostgresUsageStoreTest {
             threads.shutdown();
         }
         assertEquals(rounds, accounted[0] + accounted[1], "each round's record accounted by exactly one instance");
-        first.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
+        first.closeWindows(UsageStore.WindowsToClose.ALL, StoreCalls.UNBOUNDED);
         long count = first.pendingFlushes().stream().flatMap(f -> f.rows().stream()).mapToLong(UsageRow::count).sum();
         assertEquals(rounds, count);
     }
@@ -108,16 +108,16 @@ class PostgresUsageStoreTest {
     void keys_go_into_the_partition_of_their_arrival_day_and_pruning_drops_whole_days() throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2026-12-01T23:00:00Z"));
         PostgresUsageStore store = instance(clock);
-        store.account("m-1", batch(record("c", "1", T0)));
+        StoreCalls.account(store, "m-1", record("c", "1", T0));
         clock.advance(Duration.ofHours(2));
-        store.account("m-2", batch(record("c", "2", T0)));
+        StoreCalls.account(store, "m-2", record("c", "2", T0));
         assertEquals(Map.of("seen_key_20261201", 1L, "seen_key_20261202", 1L, "seen_key_20261203", 0L),
                 partitionRows("seen_key"));
         clock.set(Instant.parse("2026-12-16T00:30:00Z")); // day 1's last millisecond is 14 days old, day 2's is not
         assertEquals(2, store.prune(), "day 1's key and message id");
         assertFalse(partitionRows("seen_key").containsKey("seen_key_20261201"));
-        assertEquals(1, store.account("m-3", batch(record("c", "2", T0))).duplicates(), "day 2 is remembered");
-        assertEquals(0, store.account("m-4", batch(record("c", "1", T0))).duplicates(), "day 1 is forgotten");
+        assertEquals(1, StoreCalls.account(store, "m-3", record("c", "2", T0)).duplicates(), "day 2 is remembered");
+        assertEquals(0, StoreCalls.account(store, "m-4", record("c", "1", T0)).duplicates(), "day 1 is forgotten");
     }
 
     @Test
@@ -157,11 +157,4 @@ class PostgresUsageStoreTest {
         return new MeterRecord(customer, "M", new BigDecimal(value), time, new TreeMap<>(Map.of("region", "r1")), null);
     }
 
-    private static UsageBatch batch(MeterRecord... records) {
-        UsageBatch batch = new UsageBatch();
-        for (MeterRecord r : records) {
-            batch.add(r);
-        }
-        return batch;
-    }
 }

@@ -86,14 +86,6 @@ class UsageStoreTest {
         return new MeterRecord(customer, "M", new BigDecimal(value), time, new TreeMap<>(Map.of("region", "r1")), uniqueId);
     }
 
-    private static UsageBatch batch(MeterRecord... records) {
-        UsageBatch batch = new UsageBatch();
-        for (MeterRecord r : records) {
-            batch.add(r);
-        }
-        return batch;
-    }
-
     private static String msg() {
         return UUID.randomUUID().toString();
     }
@@ -103,9 +95,9 @@ class UsageStoreTest {
     void sums_decimals_exactly_with_count_min_and_max(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         for (int i = 0; i < 10; i++) {
-            store.account(msg(), batch(record("c", "0.1", T0 + i, null)));
+            StoreCalls.account(store, msg(), record("c", "0.1", T0 + i, null));
         }
-        store.account(msg(), batch(record("c", "-0.25", T0 + 100, null), record("c", "3", T0 + 101, null)));
+        StoreCalls.account(store, msg(), record("c", "-0.25", T0 + 100, null), record("c", "3", T0 + 101, null));
         UsageRow row = store.openRows().get(0);
         assertEquals(new BigDecimal("3.75"), row.sum().stripTrailingZeros().setScale(2));
         assertEquals(0, new BigDecimal("3.75").compareTo(row.sum()));
@@ -119,7 +111,7 @@ class UsageStoreTest {
     @Test
     void a_rocksdb_folder_in_use_is_refused_naming_the_setting_and_the_store_opens_once_it_is_free() throws Exception {
         UsageStore first = store("rocksdb", RecordKeys.DedupMode.CONTENT);
-        first.account(msg(), batch(record("c", "5", T0, null)));
+        StoreCalls.account(first, msg(), record("c", "5", T0, null));
         RocksUsageStore second = new RocksUsageStore(dir.resolve("rocks"), new RecordKeys(RecordKeys.DedupMode.CONTENT),
                 new Windows(60_000, 30_000), Duration.ofDays(14), clock);
         StartupException refused = assertThrows(StartupException.class, second::createSchema);
@@ -139,9 +131,9 @@ class UsageStoreTest {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         String id = msg();
         assertEquals(new UsageStore.Accounting(false, 2, 0),
-                store.account(id, batch(record("c", "5", T0, null), record("c", "6", T0, null))));
+                StoreCalls.account(store, id, record("c", "5", T0, null), record("c", "6", T0, null)));
         assertEquals(new UsageStore.Accounting(true, 0, 0),
-                store.account(id, batch(record("c", "5", T0, null), record("c", "6", T0, null))));
+                StoreCalls.account(store, id, record("c", "5", T0, null), record("c", "6", T0, null)));
         assertEquals(new BigDecimal("11"), store.openRows().get(0).sum());
         assertEquals(2, store.openRows().get(0).count());
     }
@@ -150,13 +142,13 @@ class UsageStoreTest {
     @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
     void duplicates_by_unique_id_or_content_are_counted_once(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
-        store.account(msg(), batch(record("c", "5", T0, "u-1"), record("c", "7", T0, null)));
+        StoreCalls.account(store, msg(), record("c", "5", T0, "u-1"), record("c", "7", T0, null));
         // a producer retry as a new message: same uniqueId (other value even), identical content
         assertEquals(new UsageStore.Accounting(false, 0, 2),
-                store.account(msg(), batch(record("c", "9", T0, "u-1"), record("c", "7.0", T0, null))));
+                StoreCalls.account(store, msg(), record("c", "9", T0, "u-1"), record("c", "7.0", T0, null)));
         // duplicates inside one message
-        assertEquals(new UsageStore.Accounting(false, 1, 2), store.account(msg(),
-                batch(record("c", "1", T0, "u-2"), record("c", "1", T0, "u-2"), record("c", "2", T0, "u-2"))));
+        assertEquals(new UsageStore.Accounting(false, 1, 2), StoreCalls.account(store, msg(),
+                record("c", "1", T0, "u-2"), record("c", "1", T0, "u-2"), record("c", "2", T0, "u-2")));
         UsageRow row = store.openRows().get(0);
         assertEquals(new BigDecimal("13"), row.sum());
         assertEquals(3, row.count());
@@ -166,8 +158,8 @@ class UsageStoreTest {
     @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
     void unique_id_mode_counts_identical_records_without_a_unique_id(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.UNIQUE_ID);
-        store.account(msg(), batch(record("c", "5", T0, null), record("c", "5", T0, null)));
-        store.account(msg(), batch(record("c", "5", T0, "u"), record("c", "5", T0, "u")));
+        StoreCalls.account(store, msg(), record("c", "5", T0, null), record("c", "5", T0, null));
+        StoreCalls.account(store, msg(), record("c", "5", T0, "u"), record("c", "5", T0, "u"));
         assertEquals(3, store.openRows().get(0).count());
     }
 
@@ -177,10 +169,10 @@ class UsageStoreTest {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         long windowEnd = 1619445720000L;
         clock.set(Instant.ofEpochMilli(windowEnd + 29_999));
-        store.account(msg(), batch(record("c", "5", T0, null), record("c", "1", windowEnd + 5, null)));
-        assertNull(store.closeWindows(UsageStore.WindowsToClose.DUE, UsageStore.UNBOUNDED), "within grace: nothing closes");
+        StoreCalls.account(store, msg(), record("c", "5", T0, null), record("c", "1", windowEnd + 5, null));
+        assertNull(store.closeWindows(UsageStore.WindowsToClose.DUE, StoreCalls.UNBOUNDED), "within grace: nothing closes");
         clock.set(Instant.ofEpochMilli(windowEnd + 30_000));
-        String first = store.closeWindows(UsageStore.WindowsToClose.DUE, UsageStore.UNBOUNDED);
+        String first = store.closeWindows(UsageStore.WindowsToClose.DUE, StoreCalls.UNBOUNDED);
         List<Flush> pending = store.pendingFlushes();
         assertEquals(1, pending.size());
         assertEquals(first, pending.get(0).id());
@@ -189,8 +181,8 @@ class UsageStoreTest {
         store.markWritten(first);
         assertEquals(List.of(), store.pendingFlushes());
 
-        store.account(msg(), batch(record("c", "2", T0 + 1, null))); // late, for the flushed window
-        String all = store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
+        StoreCalls.account(store, msg(), record("c", "2", T0 + 1, null)); // late, for the flushed window
+        String all = store.closeWindows(UsageStore.WindowsToClose.ALL, StoreCalls.UNBOUNDED);
         assertNotEquals(first, all);
         List<UsageRow> rows = store.pendingFlushes().get(0).rows();
         assertEquals(2, rows.size());
@@ -204,8 +196,8 @@ class UsageStoreTest {
     void a_flush_holds_at_most_max_rows_and_the_rest_go_into_the_next_ones(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
         long windowEnd = 1619445720000L;
-        store.account(msg(), batch(record("a", "1", T0, null), record("b", "2", T0, null), record("c", "3", T0, null),
-                record("d", "4", T0, null), record("e", "5", T0, null), record("f", "6", windowEnd + 5, null)));
+        StoreCalls.account(store, msg(), record("a", "1", T0, null), record("b", "2", T0, null), record("c", "3", T0, null),
+                record("d", "4", T0, null), record("e", "5", T0, null), record("f", "6", windowEnd + 5, null));
         clock.set(Instant.ofEpochMilli(windowEnd + 30_000));
 
         List<String> ids = new ArrayList<>();
@@ -231,8 +223,8 @@ class UsageStoreTest {
     void a_flush_interrupted_before_it_was_recorded_as_written_is_the_same_flush_after_a_restart(String database)
             throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
-        store.account(msg(), batch(record("a", "1.5", T0, null), record("b", "2", T0, null), record("a", "3", T0 + 60_000, null)));
-        String id = store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
+        StoreCalls.account(store, msg(), record("a", "1.5", T0, null), record("b", "2", T0, null), record("a", "3", T0 + 60_000, null));
+        String id = store.closeWindows(UsageStore.WindowsToClose.ALL, StoreCalls.UNBOUNDED);
         Flush before = store.pendingFlushes().get(0);
         byte[] written = new UsageFormat().ndjson(before);
         closePools(); // "crash": S3 may have the objects, the store does not know
@@ -243,7 +235,7 @@ class UsageStoreTest {
         assertEquals(before, pending.get(0));
         assertEquals(id, pending.get(0).id());
         assertEquals(new String(written), new String(new UsageFormat().ndjson(pending.get(0))));
-        assertNull(restarted.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED), "no new flush: the rows are not duplicated");
+        assertNull(restarted.closeWindows(UsageStore.WindowsToClose.ALL, StoreCalls.UNBOUNDED), "no new flush: the rows are not duplicated");
     }
 
     /** The RocksDB store keeps its unwritten flushes in memory too: they must come back from disk at open. */
@@ -252,14 +244,14 @@ class UsageStoreTest {
     void after_a_restart_only_the_unwritten_flushes_are_pending_and_the_lag_counts_from_the_oldest(String database)
             throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
-        store.account(msg(), batch(record("a", "1", T0, null)));
-        store.markWritten(store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED));
+        StoreCalls.account(store, msg(), record("a", "1", T0, null));
+        store.markWritten(store.closeWindows(UsageStore.WindowsToClose.ALL, StoreCalls.UNBOUNDED));
         clock.set(clock.instant().plusSeconds(1));
-        store.account(msg(), batch(record("b", "2", T0, null)));
-        String first = store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
+        StoreCalls.account(store, msg(), record("b", "2", T0, null));
+        String first = store.closeWindows(UsageStore.WindowsToClose.ALL, StoreCalls.UNBOUNDED);
         clock.set(clock.instant().plusSeconds(1));
-        store.account(msg(), batch(record("c", "3", T0, null)));
-        String second = store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
+        StoreCalls.account(store, msg(), record("c", "3", T0, null));
+        String second = store.closeWindows(UsageStore.WindowsToClose.ALL, StoreCalls.UNBOUNDED);
         clock.set(clock.instant().plusSeconds(5));
         closePools();
 
@@ -281,17 +273,17 @@ class UsageStoreTest {
         assertEquals(0, store.flushLagMillis());
         long windowEnd = 1619445720000L;
         // a record for a window closed long ago is due when it arrives, not since 2021
-        store.account(msg(), batch(record("c", "5", T0, null)));
+        StoreCalls.account(store, msg(), record("c", "5", T0, null));
         clock.set(clock.instant().plusSeconds(7));
         assertEquals(7_000, store.flushLagMillis());
-        store.closeWindows(UsageStore.WindowsToClose.DUE, UsageStore.UNBOUNDED);
+        store.closeWindows(UsageStore.WindowsToClose.DUE, StoreCalls.UNBOUNDED);
         clock.set(clock.instant().plusSeconds(3));
         assertEquals(3_000, store.flushLagMillis(), "a flush not yet written counts from its creation");
         store.markWritten(store.pendingFlushes().get(0).id());
         assertEquals(0, store.flushLagMillis());
         // a current window: due at end + grace
         clock.set(Instant.ofEpochMilli(windowEnd - 10_000));
-        store.account(msg(), batch(record("c", "1", windowEnd - 20_000, null)));
+        StoreCalls.account(store, msg(), record("c", "1", windowEnd - 20_000, null));
         clock.set(Instant.ofEpochMilli(windowEnd + 30_000 + 4_000));
         assertEquals(4_000, store.flushLagMillis());
     }
@@ -300,8 +292,8 @@ class UsageStoreTest {
     @ValueSource(strings = {"h2", "postgresql"})
     void a_flush_marked_written_keeps_its_rows_and_an_empty_flush_is_never_written(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
-        store.account(msg(), batch(record("a", "1", T0, null), record("b", "2", T0, null)));
-        String id = store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
+        StoreCalls.account(store, msg(), record("a", "1", T0, null), record("b", "2", T0, null));
+        String id = store.closeWindows(UsageStore.WindowsToClose.ALL, StoreCalls.UNBOUNDED);
         store.markWritten(id);
         // another instance may be writing this flush right now and must still find all its rows
         assertEquals(2, count("SELECT COUNT(*) FROM usage_flush_row WHERE flush_id = '" + id + "'"));
@@ -328,13 +320,13 @@ class UsageStoreTest {
     @ValueSource(strings = {"rocksdb", "h2", "postgresql"})
     void pruning_forgets_keys_after_the_retention(String database) throws Exception {
         UsageStore store = store(database, RecordKeys.DedupMode.CONTENT);
-        store.account("m-1", batch(record("c", "5", T0, "u-1")));
+        StoreCalls.account(store, "m-1", record("c", "5", T0, "u-1"));
         clock.set(clock.instant().plus(Duration.ofDays(13)));
         assertEquals(0, store.prune());
-        assertEquals(1, store.account(msg(), batch(record("c", "5", T0, "u-1"))).duplicates());
+        assertEquals(1, StoreCalls.account(store, msg(), record("c", "5", T0, "u-1")).duplicates());
         clock.set(clock.instant().plus(Duration.ofDays(2)));
         assertEquals(2, store.prune(), "the key and the message id of day 0");
-        assertEquals(0, store.account(msg(), batch(record("c", "5", T0, "u-1"))).duplicates(),
+        assertEquals(0, StoreCalls.account(store, msg(), record("c", "5", T0, "u-1")).duplicates(),
                 "beyond the retention the same uniqueId counts again, as the contract says");
     }
 
@@ -349,10 +341,10 @@ class UsageStoreTest {
                 int thread = t;
                 done.add(threads.submit(() -> {
                     for (int i = 0; i < 25; i++) {
-                        store.account(msg(), batch(record("c", "1", T0 + thread * 1000 + i, null),
-                                record("d", "2", T0 + thread * 1000 + i, null)));
+                        StoreCalls.account(store, msg(), record("c", "1", T0 + thread * 1000 + i, null),
+                                record("d", "2", T0 + thread * 1000 + i, null));
                         if (i % 10 == 0) {
-                            store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
+                            store.closeWindows(UsageStore.WindowsToClose.ALL, StoreCalls.UNBOUNDED);
                         }
                     }
                     return null;
@@ -364,7 +356,7 @@ class UsageStoreTest {
         } finally {
             threads.shutdown();
         }
-        store.closeWindows(UsageStore.WindowsToClose.ALL, UsageStore.UNBOUNDED);
+        store.closeWindows(UsageStore.WindowsToClose.ALL, StoreCalls.UNBOUNDED);
         Map<String, long[]> totals = new TreeMap<>();
         for (Flush flush : store.pendingFlushes()) {
             for (UsageRow row : flush.rows()) {
