@@ -3,7 +3,8 @@ package io.meteringest;
 /**
  * The route ids (each also the {@code routes/<id>.camel.yaml} file's name) and {@code direct:} endpoints that Java
  * names: where Java starts a flow (PollGate, a JMX operation, the shutdown flush) it sends to the route's endpoint and
- * holds none of its logic. {@code RouteFilesTest} fails when a route named here is missing or starts elsewhere.
+ * holds none of its logic. {@code RouteFilesTest} fails when a route named here is missing, or one Java sends to
+ * starts from another endpoint.
  */
 public final class RouteIds {
 

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the aggregation endpoints call: each {@link #add}s the accepted records it takes to the
@@ -16,6 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * records each endpoint took, for operators ({@code meter_ingest_records_routed_total{endpoint=...}}).
  */
 public final class UsageAccounting implements MeterBinder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UsageAccounting.class);
 
     private final Map<String, AtomicLong> byEndpoint = new ConcurrentHashMap<>();
     private volatile MeterRegistry meters;
@@ -40,28 +44,40 @@ public final class UsageAccounting implements MeterBinder {
             throw new IllegalArgumentException("aggregation endpoint " + endpoint + ": usageAccounting.add takes MeterRecords or a MeterRecord, was "
                     + (taken == null ? "null" : taken.getClass().getName()));
         }
-        byEndpoint.computeIfAbsent(endpoint, this::newCount).addAndGet(count);
+        AtomicLong counted = byEndpoint.get(endpoint);
+        (counted != null ? counted : newCount(endpoint)).addAndGet(count);
     }
 
     @Override
     public void bindTo(MeterRegistry registry) {
         meters = registry;
-        byEndpoint.forEach(this::register);
+        // after meters is set: an endpoint counted before is registered here, one counted from now on by newCount
+        byEndpoint.forEach((endpoint, count) -> register(registry, endpoint, count));
     }
 
     /** An endpoint's first records: its counter, on the metrics page from now on (an endpoint an engineer adds too). */
     private AtomicLong newCount(String endpoint) {
-        AtomicLong count = new AtomicLong();
-        if (meters != null) {
-            register(endpoint, count);
+        AtomicLong fresh = new AtomicLong();
+        AtomicLong raced = byEndpoint.putIfAbsent(endpoint, fresh);
+        if (raced != null) {
+            return raced;
         }
-        return count;
+        MeterRegistry registry = meters;
+        if (registry != null) {
+            register(registry, endpoint, fresh);
+        }
+        return fresh;
     }
 
-    private void register(String endpoint, AtomicLong count) {
-        // registering the same name and tag again returns the meter already there
-        FunctionCounter.builder("meter_ingest_records_routed", count, AtomicLong::get).tag("endpoint", endpoint)
-                .description("Accepted records each aggregation endpoint took (duplicates included)").register(meters);
+    private static void register(MeterRegistry registry, String endpoint, AtomicLong count) {
+        try {
+            // registering the same name and tag again returns the meter already there
+            FunctionCounter.builder("meter_ingest_records_routed", count, AtomicLong::get).tag("endpoint", endpoint)
+                    .description("Accepted records each aggregation endpoint took (duplicates included)").register(registry);
+        } catch (RuntimeException e) {
+            // a metric is never a reason to fail accounting
+            LOG.warn("meter_ingest_records_routed for endpoint {} not registered: {}", endpoint, e.getMessage());
+        }
     }
 
     /** Records taken by each aggregation endpoint since start (before dedup). */
