@@ -53,7 +53,8 @@ public final class EmbeddedAws implements AutoCloseable {
     public static EmbeddedAws start(int sqsPort, int s3Port, Path s3Dir) throws Exception {
         FreePort.requireFree(sqsPort);
         FreePort.requireFree(s3Port);
-        EmbeddedAws aws = new EmbeddedAws(s3Dir.toAbsolutePath()); // S3Proxy lists nothing from a relative dir
+        // S3Proxy lists nothing from a relative dir, and refuses to create a bucket under one with "./" in it
+        EmbeddedAws aws = new EmbeddedAws(s3Dir.toAbsolutePath().normalize());
         Files.createDirectories(aws.s3Dir);
         aws.startSqs(sqsPort == 0 ? FreePort.find() : sqsPort);
         aws.startS3(s3Port);
@@ -62,7 +63,7 @@ public final class EmbeddedAws implements AutoCloseable {
 
     /** The servers another process runs on these ports (the benchmark's): clients and helpers only, close does nothing. */
     public static EmbeddedAws attach(int sqsPort, int s3Port, Path s3Dir) {
-        EmbeddedAws aws = new EmbeddedAws(s3Dir.toAbsolutePath());
+        EmbeddedAws aws = new EmbeddedAws(s3Dir.toAbsolutePath().normalize());
         aws.sqsPort = sqsPort;
         aws.s3Port = s3Port;
         return aws;

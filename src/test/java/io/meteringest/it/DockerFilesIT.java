@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What can be checked of docker/ without a Docker engine: the Dockerfile copies files the build
- * makes and runs as non-root on a JRE; the compose file is valid (Debian's docker-compose, offline);
+ * makes and runs as non-root on a JRE; its steps, run in a folder, build and map the class-data-sharing archive; the compose file is valid (Debian's docker-compose, offline);
  * the LocalStack init script creates the queue, dead-letter queue and bucket the app expects; the
  * app's settings there pass the startup checks, and its /observe account works.
  */
@@ -49,6 +49,79 @@ class DockerFilesIT {
                     assertTrue(Files.exists(Path.of(parts[i])), line + ": " + parts[i] + " is not in the build");
                 }
             }
+        }
+    }
+
+    /**
+     * The image's steps without Docker: its COPY lines lay out a folder as /app, its RUN line builds the class-data-sharing
+     * archive there with this JDK, and its ENTRYPOINT with its ENV's JAVA_OPTS (the archive named relative to /app) starts
+     * the jar mapping it: with -Xshare:on the JVM refuses to start when the archive does not fit the jars beside it.
+     */
+    @Test
+    void the_images_layout_builds_and_maps_its_class_data_sharing_archive(@TempDir Path app) throws Exception {
+        String dockerfile = Files.readString(Path.of("docker", "Dockerfile")).replace("\\\n", " ");
+        List<String> steps = dockerfile.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
+        assertTrue(steps.contains("WORKDIR /app"), "the COPY destinations below are relative to /app");
+        for (String step : steps) {
+            if (step.startsWith("COPY ")) {
+                List<String> parts = List.of(step.substring(5).trim().split("\\s+"));
+                Path destination = app.resolve(parts.get(parts.size() - 1));
+                for (String source : parts.subList(0, parts.size() - 1)) {
+                    copy(Path.of(source), destination);
+                }
+            }
+        }
+        String build = steps.stream().filter(l -> l.startsWith("RUN ") && l.contains("cds-archive.sh")).findFirst().orElseThrow();
+        String java = Path.of(System.getProperty("java.home"), "bin").toString();
+        ProcessBuilder run = new ProcessBuilder("sh", "-c", build.substring(4)).directory(app.toFile()).redirectErrorStream(true);
+        run.environment().put("PATH", java + ":" + System.getenv("PATH")); // the image's java: this JDK
+        Process archive = run.start();
+        String archiveOutput = new String(archive.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, archive.waitFor(), archiveOutput);
+        assertTrue(Files.size(app.resolve("meter-ingest.jsa")) > 0, archiveOutput);
+        assertTrue(Files.notExists(app.resolve("cds-archive.sh")) && Files.notExists(app.resolve("cds-training")),
+                "the build's leftovers are removed");
+
+        Matcher javaOpts = Pattern.compile("JAVA_OPTS=\"([^\"]*)\"").matcher(steps.stream().filter(l -> l.startsWith("ENV ")
+                && l.contains("JAVA_OPTS=")).findFirst().orElseThrow());
+        assertTrue(javaOpts.find());
+        assertTrue(javaOpts.group(1).contains("-XX:SharedArchiveFile=meter-ingest.jsa"), javaOpts.group(1));
+        Matcher entrypoint = Pattern.compile("^ENTRYPOINT \\[(.*)]$", Pattern.MULTILINE).matcher(dockerfile);
+        assertTrue(entrypoint.find(), "an exec-form ENTRYPOINT");
+        List<String> command = new java.util.ArrayList<>();
+        Matcher word = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(entrypoint.group(1));
+        while (word.find()) {
+            command.add(word.group(1).replace("\\\"", "\""));
+        }
+        ProcessBuilder start = new ProcessBuilder(command).directory(app.toFile()).redirectErrorStream(true);
+        start.environment().put("PATH", java + ":" + System.getenv("PATH"));
+        start.environment().put("INGEST_EMBEDDED", "false");
+        // a setting that stops it at once, after Camel main and the settings check have loaded
+        start.environment().put("JAVA_OPTS", javaOpts.group(1) + " -Xshare:on -Xlog:class+load=info -Dingest.aggregation.window=bogus");
+        Process process = start.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, process.waitFor(), output);
+        assertTrue(output.contains("meter-ingest cannot start: ingest.aggregation.window"), output);
+        assertTrue(output.lines().anyMatch(l -> l.endsWith("io.meteringest.Application source: shared objects file")), output);
+    }
+
+    /** Docker's COPY: a folder's contents, or a file, into the destination folder. */
+    private static void copy(Path source, Path destination) throws java.io.IOException {
+        assertTrue(Files.exists(source), source + " is not in the build");
+        Files.createDirectories(destination);
+        if (Files.isDirectory(source)) {
+            try (var files = Files.walk(source)) {
+                for (Path file : files.toList()) {
+                    Path target = destination.resolve(source.relativize(file).toString());
+                    if (Files.isDirectory(file)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(file, target);
+                    }
+                }
+            }
+        } else {
+            Files.copy(source, destination.resolve(source.getFileName()));
         }
     }
 
