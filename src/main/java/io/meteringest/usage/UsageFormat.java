@@ -11,7 +11,9 @@ import java.io.IOException;
  */
 public final class UsageFormat {
 
-    private final ObjectMapper mapper = new ObjectMapper();
+    // decimals as the CSV twin writes them, whatever the store gave back: 1000, never 1E+3 (a sum of records sent as
+    // 1e3 keeps that scale in RocksDB, while PostgreSQL's numeric has none); bounded, as the validator bounds meterValue
+    private final ObjectMapper mapper = new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
 
     public byte[] ndjson(Flush flush) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(flush.rows().size() * 160);
