@@ -2,9 +2,9 @@ package io.meteringest;
 
 import io.meteringest.local.EmbeddedAwsListener;
 import io.meteringest.local.SendCommand;
+import io.meteringest.ops.GracefulStop;
 import io.meteringest.ops.JmxRemote;
 import io.meteringest.ops.OperationsCommand;
-import io.meteringest.usage.UsageShutdownFlush;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -60,7 +60,7 @@ public final class Application {
         main.addMainListener(settings);
         main.addMainListener(new EmbeddedAwsListener());
         main.addMainListener(new StartupChecks());
-        main.addMainListener(new UsageShutdownFlush());
+        main.addMainListener(new GracefulStop());
         main.addMainListener(new JmxRemote(settings::checkedJmx));
         // SIGTERM/SIGINT end the run like a completed main: Camel stops gracefully and we exit 0,
         // instead of the JVM's 143 from inside its shutdown hooks

@@ -1,4 +1,4 @@
-package io.meteringest.usage;
+package io.meteringest.ops;
 
 import io.meteringest.ExchangeProps;
 import io.meteringest.RouteIds;
@@ -11,12 +11,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * On graceful shutdown: stop receiving and consuming (in-flight messages finish), stop the flush timer, then flush
- * every open window to S3 through the {@code usage-flush} route, while the rest of Camel is still running.
+ * The order of a graceful shutdown, across ingest and usage: stop receiving and consuming (in-flight messages finish),
+ * stop the flush timer, then flush every open window to S3 through the {@code usage-flush} route, while the rest of
+ * Camel is still running.
  */
-public final class UsageShutdownFlush extends MainListenerSupport {
+public final class GracefulStop extends MainListenerSupport {
 
-    private static final Logger LOG = LoggerFactory.getLogger(UsageShutdownFlush.class);
+    private static final Logger LOG = LoggerFactory.getLogger(GracefulStop.class);
 
     @Override
     public void beforeStop(BaseMainSupport main) {
