@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.math.BigDecimal;
 
 /**
  * Renders a {@link Flush} as the contract's usage rows, one JSON object per line, numbers exact.
@@ -28,14 +29,22 @@ public final class UsageFormat {
                 json.writeRawValue(row.dimensionsJson());
                 json.writeNumberField("windowStart", row.windowStart());
                 json.writeNumberField("windowEnd", row.windowEnd());
-                json.writeNumberField("sum", row.sum());
+                json.writeNumberField("sum", plain(row.sum()));
                 json.writeNumberField("count", row.count());
-                json.writeNumberField("min", row.min());
-                json.writeNumberField("max", row.max());
+                json.writeNumberField("min", plain(row.min()));
+                json.writeNumberField("max", plain(row.max()));
                 json.writeEndObject();
                 json.writeRaw('\n');
             }
         }
         return out.toByteArray();
+    }
+
+    /**
+     * A negative scale as scale 0 (3E+3 as 3000): Jackson refuses to write plain a scale beyond +-9999, which the
+     * validator lets through for a zero (0e10000 is a finite number), and one such row would hold up every later flush.
+     */
+    private static BigDecimal plain(BigDecimal value) {
+        return value.scale() < 0 ? value.setScale(0) : value;
     }
 }

@@ -73,19 +73,25 @@ class DockerFilesIT {
         }
         String build = steps.stream().filter(l -> l.startsWith("RUN ") && l.contains("cds-archive.sh")).findFirst().orElseThrow();
         String java = Path.of(System.getProperty("java.home"), "bin").toString();
-        ProcessBuilder run = new ProcessBuilder("sh", "-c", build.substring(4)).directory(app.toFile()).redirectErrorStream(true);
+        ProcessBuilder run = new ProcessBuilder("sh", "-c", build.substring(4)).directory(app.toFile());
         run.environment().put("PATH", java + ":" + System.getenv("PATH")); // the image's java: this JDK
-        Process archive = run.start();
-        String archiveOutput = new String(archive.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, archive.waitFor(), archiveOutput);
+        Finished archive = finish(run, Duration.ofMinutes(3)); // the pom gives the same script 180 s
+        String archiveOutput = archive.output();
+        assertEquals(0, archive.exit(), archiveOutput);
         assertTrue(Files.size(app.resolve("meter-ingest.jsa")) > 0, archiveOutput);
         assertTrue(Files.notExists(app.resolve("cds-archive.sh")) && Files.notExists(app.resolve("cds-training")),
                 "the build's leftovers are removed");
 
-        Matcher javaOpts = Pattern.compile("JAVA_OPTS=\"([^\"]*)\"").matcher(steps.stream().filter(l -> l.startsWith("ENV ")
-                && l.contains("JAVA_OPTS=")).findFirst().orElseThrow());
-        assertTrue(javaOpts.find());
-        assertTrue(javaOpts.group(1).contains("-XX:SharedArchiveFile=meter-ingest.jsa"), javaOpts.group(1));
+        // the image's environment, from its ENV lines (KEY=value or KEY="value")
+        Map<String, String> env = new HashMap<>();
+        Matcher pair = Pattern.compile("(\\w+)=(?:\"([^\"]*)\"|(\\S+))").matcher(String.join(" ",
+                steps.stream().filter(l -> l.startsWith("ENV ")).map(l -> l.substring(4)).toList()));
+        while (pair.find()) {
+            env.put(pair.group(1), pair.group(2) != null ? pair.group(2) : pair.group(3));
+        }
+        String javaOpts = env.getOrDefault("JAVA_OPTS", "");
+        assertTrue(javaOpts.contains("-XX:SharedArchiveFile=meter-ingest.jsa"), "the image's JAVA_OPTS: " + javaOpts);
+        assertEquals("false", env.get("INGEST_EMBEDDED"), "no embedded servers in a container");
         Matcher entrypoint = Pattern.compile("^ENTRYPOINT \\[(.*)]$", Pattern.MULTILINE).matcher(dockerfile);
         assertTrue(entrypoint.find(), "an exec-form ENTRYPOINT");
         List<String> command = new java.util.ArrayList<>();
@@ -93,16 +99,37 @@ class DockerFilesIT {
         while (word.find()) {
             command.add(word.group(1).replace("\\\"", "\""));
         }
-        ProcessBuilder start = new ProcessBuilder(command).directory(app.toFile()).redirectErrorStream(true);
+        ProcessBuilder start = new ProcessBuilder(command).directory(app.toFile());
+        start.environment().putAll(env);
         start.environment().put("PATH", java + ":" + System.getenv("PATH"));
-        start.environment().put("INGEST_EMBEDDED", "false");
         // a setting that stops it at once, after Camel main and the settings check have loaded
-        start.environment().put("JAVA_OPTS", javaOpts.group(1) + " -Xshare:on -Xlog:class+load=info -Dingest.aggregation.window=bogus");
-        Process process = start.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(1, process.waitFor(), output);
+        start.environment().put("JAVA_OPTS", javaOpts + " -Xshare:on -Xlog:class+load=info -Dingest.aggregation.window=bogus");
+        Finished started = finish(start, Duration.ofMinutes(1));
+        String output = started.output();
+        assertEquals(1, started.exit(), output);
         assertTrue(output.contains("meter-ingest cannot start: ingest.aggregation.window"), output);
         assertTrue(output.lines().anyMatch(l -> l.endsWith("io.meteringest.Application source: shared objects file")), output);
+    }
+
+    private record Finished(int exit, String output) {
+    }
+
+    /** Runs it to its end, output and errors together; a process still running after {@code limit} fails the test. */
+    private static Finished finish(ProcessBuilder command, Duration limit) throws Exception {
+        Process process = command.redirectErrorStream(true).start();
+        java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return "(output not read: " + e + ")";
+            }
+        });
+        if (!process.waitFor(limit.toSeconds(), TimeUnit.SECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            throw new AssertionError(command.command() + " still running after " + limit);
+        }
+        return new Finished(process.exitValue(), output.get(30, TimeUnit.SECONDS));
     }
 
     /** Docker's COPY: a folder's contents, or a file, into the destination folder. */

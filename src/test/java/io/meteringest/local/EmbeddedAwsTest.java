@@ -23,6 +23,10 @@ class EmbeddedAwsTest {
             assertEquals("body", s3.getObjectAsBytes(b -> b.bucket("meter-ingest").key("raw/k")).asUtf8String());
             assertEquals(Path.of("target", name, "s3").toAbsolutePath(), aws.s3Dir());
             assertTrue(Files.isRegularFile(aws.s3Dir().resolve("meter-ingest").resolve("raw").resolve("k")), "the object is a plain file");
+        } finally {
+            try (var files = Files.walk(Path.of("target", name))) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 }

@@ -30,6 +30,23 @@ class UsageFlushRouteTest extends AdvisedRouteTestSupport {
     }
 
     @Test
+    void values_sent_with_exponents_are_summed_and_written_plain_in_both_files() throws Exception {
+        context.start();
+        // 0e10000 is a finite zero the validator accepts; written plain as such it would stop every later flush
+        send(Records.record("c-exp", "M", "1e3") + "\n" + Records.record("c-exp", "M", "2E+3")
+                + "\n" + Records.record("c-zero", "M", "0e10000"));
+        startConsumer();
+        awaitQueueEmpty();
+        flushAllWindows();
+        String ndjsonKey = keys("usage/").stream().filter(k -> k.endsWith(".ndjson")).findFirst().orElseThrow();
+        List<String> rows = text(ndjsonKey).lines().map(l -> l.substring(l.indexOf("\"sum\""))).toList();
+        assertEquals(List.of("\"sum\":3000,\"count\":2,\"min\":1000,\"max\":2000}", "\"sum\":0,\"count\":1,\"min\":0,\"max\":0}"), rows);
+        List<String> csv = text(ndjsonKey.replace(".ndjson", ".csv")).lines().skip(1).toList();
+        assertEquals(List.of("c-exp,M,,1619445660000,1619445720000,3000,2,1000,2000", "c-zero,M,,1619445660000,1619445720000,0,1,0,0"), csv);
+        assertEquals(List.of(), store().pendingFlushes(), "written, nothing left pending");
+    }
+
+    @Test
     void writes_the_samples_rollup_as_ndjson_and_a_bindy_csv_twin() throws Exception {
         context.start();
         ingestSamples();

@@ -34,4 +34,12 @@ class UsageFormatTest {
         assertEquals("\"sum\":3000,\"count\":2,\"min\":1000,\"max\":2000}\n", line.substring(line.indexOf("\"sum\"")));
         assertEquals("3000", UsageCsvRow.of(row, "az=az1;region=us-west-2").getSum(), "the CSV twin");
     }
+
+    @Test
+    void a_zero_with_a_huge_exponent_which_the_validator_accepts_is_written_as_0() throws Exception {
+        UsageRow row = row("c", "0E+10000", "0E+10000", "0E+10000");
+        String line = new String(new UsageFormat().ndjson(new Flush("f-1", 0, List.of(row))), StandardCharsets.UTF_8);
+        assertEquals("\"sum\":0,\"count\":2,\"min\":0,\"max\":0}\n", line.substring(line.indexOf("\"sum\"")));
+        assertEquals("0", UsageCsvRow.of(row, "").getSum(), "the CSV twin");
+    }
 }
