@@ -112,7 +112,7 @@ public final class AwsProbe extends AbstractHealthCheck {
         if (gaugesRegistered) {
             return;
         }
-        MeterRegistry registry = context.getRegistry().findSingleByType(MeterRegistry.class);
+        MeterRegistry registry = IngestMeters.registry(context);
         if (registry != null) {
             Gauge.builder("meter_ingest_queue_depth", queueDepth, AtomicLong::get)
                     .description("Messages waiting on the ingest queue").register(registry);

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.List;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.support.service.ServiceSupport;
 
 /**
@@ -23,9 +24,15 @@ public final class IngestMeters extends ServiceSupport {
 
     @Override
     protected void doStart() {
-        MeterRegistry registry = context.getRegistry().findSingleByType(MeterRegistry.class);
+        MeterRegistry registry = registry(context);
         if (registry != null) {
             binders.forEach(binder -> binder.bindTo(registry));
         }
+    }
+
+    /** The registry Camel's metrics use (bound as {@code metricsRegistry}), or the only one there is; null when off. */
+    static MeterRegistry registry(CamelContext context) {
+        MeterRegistry named = context.getRegistry().lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME, MeterRegistry.class);
+        return named != null ? named : context.getRegistry().findSingleByType(MeterRegistry.class);
     }
 }
