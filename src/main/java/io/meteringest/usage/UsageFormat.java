@@ -12,9 +12,7 @@ import java.math.BigDecimal;
  */
 public final class UsageFormat {
 
-    // decimals as the CSV twin writes them, whatever the store gave back: 1000, never 1E+3 (a sum of records sent as
-    // 1e3 keeps that scale in RocksDB, while PostgreSQL's numeric has none); bounded, as the validator bounds meterValue
-    private final ObjectMapper mapper = new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+    private final ObjectMapper mapper = new ObjectMapper();
 
     public byte[] ndjson(Flush flush) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(flush.rows().size() * 160);
@@ -29,10 +27,10 @@ public final class UsageFormat {
                 json.writeRawValue(row.dimensionsJson());
                 json.writeNumberField("windowStart", row.windowStart());
                 json.writeNumberField("windowEnd", row.windowEnd());
-                json.writeNumberField("sum", plain(row.sum()));
+                decimal(json, "sum", row.sum());
                 json.writeNumberField("count", row.count());
-                json.writeNumberField("min", plain(row.min()));
-                json.writeNumberField("max", plain(row.max()));
+                decimal(json, "min", row.min());
+                decimal(json, "max", row.max());
                 json.writeEndObject();
                 json.writeRaw('\n');
             }
@@ -41,10 +39,12 @@ public final class UsageFormat {
     }
 
     /**
-     * A negative scale as scale 0 (3E+3 as 3000): Jackson refuses to write plain a scale beyond +-9999, which the
-     * validator lets through for a zero (0e10000 is a finite number), and one such row would hold up every later flush.
+     * A decimal as the CSV twin writes it ({@code toPlainString}), whatever the store gave back: 3000, never 3E+3 (a sum
+     * of records sent as 1e3 keeps that scale in RocksDB, PostgreSQL's numeric has none), and 0 for the 0e10000 the
+     * validator accepts (Jackson's own plain writing refuses scales beyond 9999). Bounded: the validator bounds meterValue.
      */
-    private static BigDecimal plain(BigDecimal value) {
-        return value.scale() < 0 ? value.setScale(0) : value;
+    private static void decimal(JsonGenerator json, String field, BigDecimal value) throws IOException {
+        json.writeFieldName(field);
+        json.writeNumber(value.toPlainString());
     }
 }
